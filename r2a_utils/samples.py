@@ -1,0 +1,104 @@
+"""The embedded default inputs, made by the kit's own code (no copied media).
+
+``sample_video()`` renders a plainly dressed, realistically proportioned procedural person
+doing the built-in dance in a simple room; ``sample_character()`` renders one procedural
+anime character standing in an A-pose. Both are deterministic and cached on disk, with
+their exact keypoints saved beside them, so the main command and the smoke tests need no
+downloads.
+
+Taught in notebooks/01_data_preparation.ipynb.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from r2a_utils.characters.motion import Motion, builtin_dance, layout_for_character
+from r2a_utils.characters.render import render_character
+from r2a_utils.characters.spec import CharacterSpec, random_character
+from r2a_utils.skeleton import JOINTS
+from r2a_utils.video import write_video
+
+SAMPLE_HUMAN_SEED = 3
+SAMPLE_CHARACTER_SEED = 7
+SAMPLE_VERSION = 1  # bump when the look of the samples changes, to refresh caches
+
+
+def cache_dir() -> Path:
+    """Where the kit caches samples, downloads and pose results (``R2A_CACHE`` or ~/.cache/r2a)."""
+    root = Path(os.environ.get("R2A_CACHE", Path.home() / ".cache" / "r2a"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def room_background(size: tuple[int, int]) -> np.ndarray:
+    """A plain room: warm wall with a soft vertical gradient and a darker floor."""
+    w, h = size
+    y = np.linspace(0, 1, h)[:, None, None]
+    wall = np.array([214, 204, 186]) * (1.0 - 0.12 * y) + np.array([10, 8, 4]) * y
+    floor_y = int(h * 0.86)
+    img = np.broadcast_to(wall, (h, w, 3)).copy()
+    img[floor_y:] = np.array([150, 120, 95]) * (1 - 0.2 * np.linspace(0, 1, h - floor_y)[:, None, None])
+    return img.astype(np.uint8)
+
+
+def _composite(rgba: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    return (rgba[..., :3] * a + bg * (1 - a)).astype(np.uint8)
+
+
+def sample_human_spec() -> CharacterSpec:
+    return random_character(SAMPLE_HUMAN_SEED, style="human")
+
+
+def sample_character_spec() -> CharacterSpec:
+    return random_character(SAMPLE_CHARACTER_SEED)
+
+
+def sample_video(num_frames: int = 48, size: tuple[int, int] = (384, 512), fps: int = 24) -> Path:
+    """Path to the embedded 'real' clip (rendered on first use). Ground-truth keypoints
+    ``(T, 18, 3)`` are saved beside it as ``<name>.keypoints.npy``."""
+    name = f"sample_dance_v{SAMPLE_VERSION}_{num_frames}f_{size[0]}x{size[1]}"
+    path = cache_dir() / "samples" / f"{name}.mp4"
+    kp_path = path.with_suffix(".keypoints.npy")
+    if path.exists() and kp_path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec = sample_human_spec()
+    track = layout_for_character(builtin_dance(num_frames, fps), spec, size)
+    bg = room_background(size)
+    frames = (_composite(render_character(spec, track.keypoints[t], size, track.scale,
+                                          track.depth[t]).rgba, bg) for t in range(num_frames))
+    write_video(path, frames, fps)
+    np.save(kp_path, track.keypoints)
+    return path
+
+
+def sample_keypoints(video_path: str | os.PathLike) -> np.ndarray:
+    """The ground-truth keypoints saved beside a sample video by ``sample_video``."""
+    return np.load(Path(video_path).with_suffix(".keypoints.npy"))
+
+
+def sample_character(size: tuple[int, int] = (256, 384)) -> Path:
+    """Path to the embedded anime character image (RGBA PNG, A-pose) and its joints JSON
+    (``<name>.joints.json``: joint name -> [x, y] pixels)."""
+    from PIL import Image
+
+    name = f"sample_character_v{SAMPLE_VERSION}_{size[0]}x{size[1]}"
+    path = cache_dir() / "samples" / f"{name}.png"
+    joints_path = path.with_suffix(".joints.json")
+    if path.exists() and joints_path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec = sample_character_spec()
+    rest = spec.rest_pose()
+    rest[:, 2] = 0.0  # flat A-pose: every bone at its full length in the picture
+    track = layout_for_character(Motion(rest[None], 24.0, "a_pose"), spec, size)
+    res = render_character(spec, track.keypoints[0], size, track.scale, track.depth[0])
+    Image.fromarray(res.rgba).save(path)
+    joints = {n: [float(x), float(y)] for n, (x, y, _) in zip(JOINTS, res.keypoints) if not np.isnan(x)}
+    joints_path.write_text(json.dumps({"version": 1, "image_size": list(size), "joints": joints}, indent=1))
+    return path
