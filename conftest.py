@@ -1,4 +1,5 @@
-"""Shared test set-up: small (smoke) sizes, a private cache, and the real data folder."""
+"""Test set-up for tests/ and the nbval run over notebooks/: smoke sizes, a private cache and
+output folder, telemetry off, and the real data folder (../shared/data) when present."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("R2A_SHARED_DATA", ROOT.parent / "shared" / "data")).resolve()
 
 # Before anything imports the kit or starts a kernel: smoke sizes, telemetry off, and a

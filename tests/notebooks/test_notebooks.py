@@ -1,0 +1,51 @@
+"""Run every numbered notebook top to bottom in smoke mode and check what it measured.
+
+Each notebook's last cell writes ``metrics.json`` in its output folder; the checks below
+are on those numbers. (nbval also runs the notebooks: see the README's test command.)
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NB_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, f"no notebooks in {NB_DIR}"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_without_outputs_and_with_parameters_cell(nb):
+    doc = nbformat.read(nb, as_version=4)
+    code = [c for c in doc.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), f"{nb.name}: strip outputs"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{nb.name}: exactly one cell tagged 'parameters'"
+    assert "R2A_SMOKE" in tagged[0].source
+    assert "google.colab" in code[0].source, f"{nb.name}: first code cell is the Colab set-up"
+
+
+def _run(nb: Path, tmp_path: Path) -> dict:
+    import papermill as pm
+
+    out_dir = tmp_path / nb.stem
+    pm.execute_notebook(str(nb), str(tmp_path / nb.name), kernel_name="python3", cwd=str(NB_DIR),
+                        parameters={"SMOKE": True, "OUTPUT_DIR": str(out_dir)}, progress_bar=False)
+    return json.loads((out_dir / "metrics.json").read_text())
+
+
+@pytest.mark.notebooks
+def test_01_data_preparation(tmp_path):
+    m = _run(NB_DIR / "01_data_preparation.ipynb", tmp_path)
+    assert m["smoke"] is True
+    assert m["same_seed_identical"] is True
+    assert m["num_characters"] == 12 and m["min_pair_difference"] > 3.0
+    assert m["twin_frames"] == m["twin_composite_frames"] > 0
+    assert m["head_ratio_min"] < 3.5 and m["head_ratio_max"] > 7.0
+    assert (tmp_path / "01_data_preparation" / "character_grid.png").exists()
