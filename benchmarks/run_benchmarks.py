@@ -1,0 +1,54 @@
+"""Print the kit's performance figures on this machine (not a test: numbers to compare).
+
+    ./kit bench [--frames N] [--size 192x256]
+
+Stage 1: procedural character render frames/second; video decode and encode frames/second
+of the embedded sample. Later stages add their figures here.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+import psutil
+
+from r2a_utils.characters import builtin_dance, layout_for_character, random_character, render_character
+from r2a_utils.samples import sample_video
+from r2a_utils.video import VideoReader, write_video
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=240)
+    ap.add_argument("--size", default="192x256", help="render size WIDTHxHEIGHT (the report's 256x192 is HxW)")
+    a = ap.parse_args()
+    w, h = (int(v) for v in a.size.split("x"))
+    print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cpus, python {platform.python_version()}")
+    motion = builtin_dance(a.frames)
+    fps_by_seed = []
+    for seed in range(5):
+        spec = random_character(seed)
+        tr = layout_for_character(motion, spec, (w, h))
+        t0 = time.perf_counter()
+        for t in range(a.frames):
+            render_character(spec, tr.keypoints[t], (w, h), tr.scale, tr.depth[t])
+        fps_by_seed.append(a.frames / (time.perf_counter() - t0))
+    print(f"stage1 render {w}x{h}: {np.median(fps_by_seed):.0f} frames/s (median of 5 characters, "
+          f"min {min(fps_by_seed):.0f})")
+    video = sample_video(num_frames=48)
+    t0 = time.perf_counter()
+    frames = list(VideoReader(video))
+    dec = len(frames) / (time.perf_counter() - t0)
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        write_video(f"{d}/bench.mp4", frames, 24)
+        enc = len(frames) / (time.perf_counter() - t0)
+    print(f"video decode {frames[0].shape[1]}x{frames[0].shape[0]}: {dec:.0f} frames/s; encode h264: {enc:.0f} frames/s")
+    print(f"peak RSS: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
