@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import platform
+import tempfile
 import time
 
 import numpy as np
 import psutil
 
 from r2a_utils.characters import builtin_dance, layout_for_character, random_character, render_character
+from r2a_utils.metrics import frames_per_second
 from r2a_utils.samples import sample_video
 from r2a_utils.video import VideoReader, write_video
 
@@ -31,17 +33,14 @@ def main() -> None:
     for seed in range(5):
         spec = random_character(seed)
         tr = layout_for_character(motion, spec, (w, h))
-        t0 = time.perf_counter()
-        for t in range(a.frames):
-            render_character(spec, tr.keypoints[t], (w, h), tr.scale, tr.depth[t])
-        fps_by_seed.append(a.frames / (time.perf_counter() - t0))
+        fps_by_seed.append(frames_per_second(
+            lambda t: render_character(spec, tr.keypoints[t], (w, h), tr.scale, tr.depth[t]), a.frames))
     print(f"stage1 render {w}x{h}: {np.median(fps_by_seed):.0f} frames/s (median of 5 characters, "
           f"min {min(fps_by_seed):.0f})")
     video = sample_video(num_frames=48)
     t0 = time.perf_counter()
     frames = list(VideoReader(video))
     dec = len(frames) / (time.perf_counter() - t0)
-    import tempfile
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
         write_video(f"{d}/bench.mp4", frames, 24)

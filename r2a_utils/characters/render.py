@@ -72,13 +72,7 @@ class _Canvas:
 
     def shaded_capsule(self, a, b, width, color, outline) -> None:
         """Outline, then shade tone, then the lit base offset towards the light."""
-        self.capsule(a, b, width, _shade(color), outline)
-        d = b - a
-        n = np.array([-d[1], d[0]]) / (np.linalg.norm(d) + 1e-6)
-        if n @ LIGHT_DIR < 0:
-            n = -n
-        off = n * width * 0.18
-        self._capsule(a + off, b + off, width * 0.62, color)
+        self.chain([(a, b, width, color)], outline)
 
     def chain(self, segments: list[tuple[np.ndarray, np.ndarray, float, tuple[int, int, int]]],
               outline: float) -> None:
