@@ -7,7 +7,10 @@ Taught in notebooks/01_data_preparation.ipynb and notebooks/02_pose_estimation.i
 """
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -159,6 +162,33 @@ def from_body25(flat_or_array: Sequence[float] | np.ndarray) -> np.ndarray:
     out = arr[..., BODY25_TO_OP18, :].copy()
     out[out[..., 2] <= 0] = np.nan
     return out
+
+
+def read_openpose_folder(folder: str | os.PathLike) -> np.ndarray:
+    """OpenPose's per-frame ``*_keypoints.json`` files in ``folder`` to ``(T, 18, 3)``.
+
+    Files are taken in name order (OpenPose numbers them by frame). A frame with nobody in
+    it is all NaN; with several people, the one with the largest keypoint bounding box.
+    """
+    folder = Path(folder)
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not files:
+        raise KeypointError(f"{folder}: no OpenPose *.json files found")
+    out = empty_pose(len(files))
+    for t, f in enumerate(files):
+        try:
+            people = json.loads(f.read_text())["people"]
+            poses = [from_body25(p["pose_keypoints_2d"]) for p in people]
+        except (ValueError, KeyError, TypeError) as e:
+            raise KeypointError(f"{f}: not an OpenPose BODY_25 keypoints file ({e})") from None
+        if poses:
+            out[t] = max(poses, key=_bbox_area)
+    return out
+
+
+def _bbox_area(pose: np.ndarray) -> float:
+    xy = pose[visible(pose), :2]
+    return float(np.prod(xy.max(0) - xy.min(0))) if len(xy) >= 2 else 0.0
 
 
 # ---------------------------------------------------------------- Anime Drawings Dataset (21)

@@ -49,5 +49,10 @@ def test_01_data_preparation(tmp_path):
     assert m["twin_frames"] == m["twin_composite_frames"] > 0
     assert m["head_ratio_min"] < 3.5 and m["head_ratio_max"] > 7.0
     assert (tmp_path / "01_data_preparation" / "character_grid.png").exists()
+    # smoke dataset: 3 characters x (sample video + built-in dance [+ 6 BVH]), 12 frames each
+    clips = 8 if os.environ.get("R2A_MIRROR") else 2
+    assert m["dataset_clips"] == clips and m["dataset_pairs"] == 3 * clips
+    assert m["dataset_frames"] == m["dataset_verified_frames"] == 3 * clips * 12
+    assert (tmp_path / "01_data_preparation" / "paired_dataset" / "manifest.csv").exists()
     if os.environ.get("R2A_MIRROR"):  # real BVH data reachable: all six clips were drawn
         assert m["bvh_clips"] == 6

@@ -121,3 +121,34 @@ def test_as_keypoints_validates_shape():
         sk.as_keypoints(np.zeros((17, 3)))
     k = sk.as_keypoints(np.zeros((18, 2)))
     assert k.shape == (18, 3) and (k[:, 2] == 1).all()
+
+
+def test_read_openpose_folder_picks_the_largest_person_and_keeps_empty_frames(tmp_path):
+    import json
+
+    from r2a_utils.skeleton import read_openpose_folder
+
+    def person(x0, size):
+        flat = []
+        for k in range(25):
+            flat += [x0 + size * (k % 5) / 4, 10 + size * (k // 5) / 4, 0.9]
+        return {"pose_keypoints_2d": flat}
+
+    (tmp_path / "f_000_keypoints.json").write_text(json.dumps({"people": [person(0, 10), person(100, 50)]}))
+    (tmp_path / "f_001_keypoints.json").write_text(json.dumps({"people": []}))
+    kps = read_openpose_folder(tmp_path)
+    assert kps.shape == (2, 18, 3)
+    assert kps[0, 0, 0] == 100 and np.isnan(kps[1]).all()
+    (tmp_path / "f_002_keypoints.json").write_text("{}")
+    with pytest.raises(sk.KeypointError, match="f_002_keypoints.json"):
+        read_openpose_folder(tmp_path)
+    with pytest.raises(sk.KeypointError, match="no OpenPose"):
+        read_openpose_folder(tmp_path / "nothing")
+
+
+def test_read_openpose_folder_on_the_reference(shared):
+    from r2a_utils.skeleton import read_openpose_folder
+
+    kps = read_openpose_folder(shared / "keypoints" / "dance_stage_openpose25")
+    assert kps.shape == (69, 18, 3)
+    assert np.isfinite(kps[:, :14, :2]).mean() > 0.95
