@@ -30,3 +30,19 @@ def shared() -> Path:
     if not SHARED.exists():
         pytest.skip(f"real sample data not found at {SHARED}")
     return SHARED
+
+
+_MEASURED: list[str] = []
+
+
+@pytest.fixture
+def measured(request):
+    """``measured("PCK@0.1 = 0.97")``: a line for the 'measured' summary printed after the run."""
+    return lambda line: _MEASURED.append(f"{request.node.name}: {line}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _MEASURED:
+        terminalreporter.section("measured")
+        for line in _MEASURED:
+            terminalreporter.write_line(line)

@@ -1,11 +1,17 @@
 """Measurements shared by notebooks, tests and benchmarks: one harness, so numbers compare.
 
-Taught in notebooks/01_data_preparation.ipynb (render speed); later stages add their metrics here.
+Taught in notebooks/01_data_preparation.ipynb (render speed) and
+notebooks/02_pose_estimation.ipynb (jitter, PCK); later stages add their metrics here.
 """
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
+
+import numpy as np
+
+from r2a_utils.skeleton import KeypointError, torso_size, visible
 
 
 def frames_per_second(step: Callable[[int], object], num_frames: int) -> float:
@@ -16,3 +22,49 @@ def frames_per_second(step: Callable[[int], object], num_frames: int) -> float:
     for t in range(num_frames):
         step(t)
     return num_frames / (time.perf_counter() - t0)
+
+
+def jitter(kps: np.ndarray) -> float:
+    """Mean acceleration magnitude of keypoints, pixels/frame^2 (lower = steadier).
+
+    ``|x[t+1] - 2 x[t] + x[t-1]|`` averaged over every joint present in all three frames.
+    Real motion accelerates too, so compare two tracks of the same clip, never across clips.
+    """
+    k = np.asarray(kps, dtype=np.float64)
+    if k.ndim != 3 or len(k) < 3:
+        raise KeypointError(f"jitter: need (T >= 3, 18, 3) keypoints, got {k.shape}")
+    acc = np.linalg.norm(k[2:, :, :2] - 2 * k[1:-1, :, :2] + k[:-2, :, :2], axis=-1)
+    if np.isnan(acc).all():
+        return float("nan")
+    return float(np.nanmean(acc))
+
+
+def pck_per_joint(pred: np.ndarray, ref: np.ndarray, alpha: float = 0.1,
+                  scale: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Share of joints within ``alpha * scale`` of the reference, per joint, and how many counted.
+
+    Only joints present in both count. ``scale`` (one number per frame) defaults to the
+    reference's torso size (neck to mid-hip); frames where it is unknown are skipped.
+    Returns:
+        ``(pck (18,), counts (18,))``; pck is NaN for a joint never present in both.
+    """
+    pred, ref = np.asarray(pred, np.float64), np.asarray(ref, np.float64)
+    if pred.shape != ref.shape or pred.shape[-2:] != (18, 3):
+        raise KeypointError(f"PCK: prediction {pred.shape} and reference {ref.shape} must both be (..., 18, 3)")
+    s = torso_size(ref) if scale is None else np.asarray(scale, np.float64)
+    both = visible(pred) & visible(ref) & np.isfinite(s)[..., None] & (s > 0)[..., None]
+    dist = np.linalg.norm(pred[..., :2] - ref[..., :2], axis=-1)
+    hit = (dist <= alpha * s[..., None]) & both
+    axes = tuple(range(hit.ndim - 1))
+    counts = both.sum(axis=axes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return hit.sum(axis=axes) / counts, counts
+
+
+def pck(pred: np.ndarray, ref: np.ndarray, alpha: float = 0.1, scale: np.ndarray | None = None) -> float:
+    """PCK@alpha over all joints present in both (see ``pck_per_joint``), in [0, 1]."""
+    per, counts = pck_per_joint(pred, ref, alpha, scale)
+    if counts.sum() == 0:
+        raise KeypointError("PCK: no joint is present in both the prediction and the reference")
+    return float(np.nansum(per * counts) / counts.sum())

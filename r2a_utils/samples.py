@@ -102,3 +102,40 @@ def sample_character(size: tuple[int, int] = (256, 384)) -> Path:
     joints = {n: [float(x), float(y)] for n, (x, y, _) in zip(JOINTS, res.keypoints) if not np.isnan(x)}
     joints_path.write_text(json.dumps({"version": 1, "image_size": list(size), "joints": joints}, indent=1))
     return path
+
+
+def sample_group_video(num_frames: int = 48, size: tuple[int, int] = (640, 480), fps: int = 24) -> Path:
+    """Two procedural people dancing side by side (for the several-people guard).
+
+    The left person is larger (nearer); ``<name>.keypoints.npy`` holds both people's
+    ground truth as ``(T, 2, 18, 3)``, left person first.
+    """
+    name = f"sample_group_v{SAMPLE_VERSION}_{num_frames}f_{size[0]}x{size[1]}"
+    path = cache_dir() / "samples" / f"{name}.mp4"
+    kp_path = path.with_suffix(".keypoints.npy")
+    if path.exists() and kp_path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    w, h = size
+    people = []
+    for spec, box, offset in ((sample_human_spec(), (int(w * 0.5), h, 0), 0),
+                              (random_character(11, style="human"), (int(w * 0.34), int(h * 0.72), int(w * 0.6)), 5)):
+        bw, bh, x0 = box
+        dance = builtin_dance(num_frames + offset, fps)
+        track = layout_for_character(Motion(dance.joints[offset:], fps, "dance"), spec, (bw, bh))
+        people.append((spec, track, x0, h - bh))
+    bg = room_background(size)
+
+    def frames():
+        for t in range(num_frames):
+            img = bg.copy()
+            for spec, track, x0, y0 in reversed(people):  # the far (smaller) person first
+                rgba = render_character(spec, track.keypoints[t], track.size, track.scale, track.depth[t]).rgba
+                region = img[y0:y0 + rgba.shape[0], x0:x0 + rgba.shape[1]]
+                region[:] = _composite(rgba, region)
+            yield img
+
+    write_video(path, frames(), fps)
+    kps = np.stack([tr.keypoints + np.array([x0, y0, 0], np.float32) for _, tr, x0, y0 in people], axis=1)
+    np.save(kp_path, kps)
+    return path

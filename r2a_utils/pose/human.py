@@ -1,0 +1,344 @@
+"""Stage 2a: human pose per frame with mediapipe 0.10.21 (``solutions.pose``, bundled model).
+
+``HumanPoseEstimator.estimate(frames) -> (T, 18, 3)`` for frames in memory;
+``estimate_video(path) -> PoseTrack`` streams a file of any length and also says, per frame,
+whether the person was found. ``estimate_video_cached`` keeps results on disk keyed by the
+file's hash and the settings, so later notebooks reuse them.
+
+One person: mediapipe's pose solution follows a single person, the one it locks on to
+first. We add two guards on top, both reported in ``PoseTrack.notes``: every
+``people_check_s`` seconds we hide the tracked person and look again; when somebody else is
+there we switch to the larger of the two (nearest the camera) and from then on detect only
+inside a box around the subject's last pose, so the track cannot hop between people. And a
+detection whose body centre jumps more than ``max_jump`` torso sizes per frame is treated
+as somebody else (its frames are marked missing) unless it stays there for
+``switch_after_s`` seconds, in which case we accept it as the subject and say so.
+
+Taught in notebooks/02_pose_estimation.ipynb.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from r2a_utils.config import StageConfig
+from r2a_utils.skeleton import J, MEDIAPIPE_TO_OP18, NUM_JOINTS, empty_pose, from_mediapipe33, torso_size, visible
+from r2a_utils.video import VideoReader, probe
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ start-up chatter
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+CACHE_VERSION = 1
+# status of each frame in a PoseTrack
+FOUND, NO_PERSON, OTHER_PERSON = "found", "no_person", "other_person"
+
+
+class PoseError(ValueError):
+    """No usable pose in the input (e.g. no person in any frame); names the file."""
+
+    def __init__(self, path: str | os.PathLike, problem: str):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclasses.dataclass(frozen=True)
+class HumanPoseConfig(StageConfig):
+    """mediapipe settings and the one-person guards. Defaults are the measured ones."""
+
+    model_complexity: int = 1  # the 0.10.21 wheel bundles the complexity-1 model only
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    smooth_landmarks: bool = False  # off: our own smoothing (r2a_utils.smoothing) is measured instead
+    max_jump: float = 1.5  # torso sizes per frame before a detection counts as somebody else
+    switch_after_s: float = 0.5  # accept a new subject that stays this long
+    people_check_s: float = 2.0  # look for other people this often (0 = never)
+
+
+@dataclasses.dataclass
+class PoseTrack:
+    """Pose of one person through a video.
+
+    Attributes:
+        keypoints: ``(T, 18, 3)`` float32, pixels of the frames as read (rotation applied),
+            confidence = mediapipe visibility; NaN rows where no person was found.
+        depth: ``(T, 18)`` relative depth in pixels, larger = nearer the camera (mediapipe z).
+        status: ``(T,)`` one of 'found', 'no_person', 'other_person'.
+        fps: frame rate of the video; size: (width, height); notes: what the user should know.
+    """
+
+    keypoints: np.ndarray
+    depth: np.ndarray
+    status: np.ndarray
+    fps: float
+    size: tuple[int, int]
+    source: str = ""
+    people_seen: int = 1
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def found(self) -> np.ndarray:
+        """``(T,)`` True where the subject's pose was found."""
+        return self.status == FOUND
+
+    def __len__(self) -> int:
+        return len(self.keypoints)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write to ``.npz`` atomically (temp file, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"fps": self.fps, "size": list(self.size), "source": self.source,
+                "people_seen": self.people_seen, "notes": self.notes, "version": CACHE_VERSION}
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+        os.close(fd)
+        np.savez_compressed(tmp, keypoints=self.keypoints, depth=self.depth, status=self.status.astype("U12"),
+                            meta=np.array(json.dumps(meta)))
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> PoseTrack:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            return cls(z["keypoints"], z["depth"], z["status"].astype(str), meta["fps"], tuple(meta["size"]),
+                       meta["source"], meta["people_seen"], meta["notes"])
+
+
+def _center(pose: np.ndarray) -> np.ndarray:
+    """Body centre: midpoint of neck and mid-hip (falls back to the mean of visible joints)."""
+    hips = pose[[J["right_hip"], J["left_hip"]], :2]
+    c = (pose[J["neck"], :2] + np.nanmean(hips, axis=0)) / 2 if np.isfinite(hips).any() else pose[J["neck"], :2]
+    if not np.isfinite(c).all():
+        v = visible(pose)
+        c = pose[v, :2].mean(axis=0) if v.any() else np.full(2, np.nan)
+    return c
+
+
+def _bbox(pose: np.ndarray, pad: float, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    xy = pose[visible(pose), :2]
+    (x0, y0), (x1, y1) = xy.min(0), xy.max(0)
+    px, py = (x1 - x0) * pad + 10, (y1 - y0) * pad + 10
+    py_top = py + (y1 - y0) * 0.25  # the head reaches above the eyes
+    w, h = size
+    return (int(max(0, x0 - px)), int(max(0, y0 - py_top)), int(min(w, x1 + px)), int(min(h, y1 + py)))
+
+
+class HumanPoseEstimator:
+    """mediapipe Pose in video mode, mapped to OpenPose-18 pixels, with one-person guards.
+
+    Use as a context manager (it holds a mediapipe graph). ``estimate`` runs on frames you
+    have; ``estimate_video`` streams a file.
+    """
+
+    def __init__(self, cfg: HumanPoseConfig = HumanPoseConfig()):
+        import mediapipe as mp
+
+        if cfg.model_complexity != 1:
+            raise ValueError("HumanPoseConfig.model_complexity: mediapipe 0.10.21 ships only the "
+                             "complexity-1 pose model offline; use 1")
+        self.cfg = cfg
+        self._mp = mp
+        self._pose = None
+        self._checker = None
+
+    def __enter__(self) -> HumanPoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for g in (self._pose, self._checker):
+            if g is not None:
+                g.close()
+        self._pose = self._checker = None
+
+    def _new_graph(self, static: bool):
+        c = self.cfg
+        return self._mp.solutions.pose.Pose(
+            static_image_mode=static, model_complexity=c.model_complexity, smooth_landmarks=c.smooth_landmarks,
+            enable_segmentation=False, min_detection_confidence=c.min_detection_confidence,
+            min_tracking_confidence=c.min_tracking_confidence)
+
+    def _detect(self, graph, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        res = graph.process(np.ascontiguousarray(frame))
+        if res.pose_landmarks is None:
+            return None
+        lm = np.array([[p.x, p.y, p.z, p.visibility] for p in res.pose_landmarks.landmark], dtype=np.float32)
+        h, w = frame.shape[:2]
+        kps = from_mediapipe33(lm, w, h)
+        z = np.full(NUM_JOINTS, np.nan, np.float32)
+        for name, idx in MEDIAPIPE_TO_OP18.items():
+            z[J[name]] = -lm[idx, 2] * w  # mediapipe: smaller z = nearer; ours: larger = nearer
+        z[J["neck"]] = (z[J["right_shoulder"]] + z[J["left_shoulder"]]) / 2
+        return kps, z
+
+    def _other_person(self, frame: np.ndarray, subject: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Hide the subject and look again: the pose of somebody else clearly there, or None."""
+        x0, y0, x1, y1 = _bbox(subject, 0.15, (frame.shape[1], frame.shape[0]))
+        hidden = frame.copy()
+        hidden[y0:y1, x0:x1] = np.median(frame.reshape(-1, 3), axis=0).astype(np.uint8)
+        found = self._detect(self._static(), hidden)
+        body = [J[n] for n in ("right_shoulder", "left_shoulder", "right_hip", "left_hip")]
+        if found is None or not np.nanmean(found[0][body, 2]) > 0.6:
+            return None
+        return found
+
+    def _static(self):
+        if self._checker is None:
+            self._checker = self._new_graph(static=True)
+        return self._checker
+
+    def _detect_near(self, frame: np.ndarray, last: np.ndarray, pad: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Detect inside a box around the last pose (used once several people are in view)."""
+        x0, y0, x1, y1 = _bbox(last, pad, (frame.shape[1], frame.shape[0]))
+        found = self._detect(self._static(), frame[y0:y1, x0:x1])
+        if found is None:
+            return None
+        kps, z = found
+        kps[:, 0] += x0
+        kps[:, 1] += y0
+        return kps, z
+
+    def track(self, frames: Iterable[np.ndarray], fps: float = 30.0,
+              notes: list[str] | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, str, bool]]:
+        """Yield ``(keypoints (18, 3), depth (18,), status, other_people_seen)`` frame by frame.
+
+        Starts with mediapipe's own tracking on whole frames. When the periodic check finds a
+        second person, follows the larger of the two from then on by detecting inside a box
+        around the subject's last pose (so it cannot hop to the other person).
+        """
+        self.close()
+        self._pose = self._new_graph(static=False)
+        notes = notes if notes is not None else []
+        check_every = int(round(self.cfg.people_check_s * fps)) if self.cfg.people_check_s > 0 else 0
+        switch_after = max(1, int(round(self.cfg.switch_after_s * fps)))
+        last, last_t = None, -1
+        pending: list[int] = []
+        next_check, near_mode = 0, False
+        nothing = (empty_pose(), np.full(NUM_JOINTS, np.nan, np.float32))
+        for t, frame in enumerate(frames):
+            if frame.ndim != 3 or frame.shape[2] != 3:
+                raise ValueError(f"frame {t}: expected RGB (H, W, 3), got shape {frame.shape}")
+            gap = t - last_t
+            if near_mode and last is not None and gap <= switch_after:
+                found = self._detect_near(frame, last, 0.3 + 0.2 * gap)
+            else:
+                found = self._detect(self._pose, frame)
+            if found is None:
+                yield *nothing, NO_PERSON, False
+                continue
+            kps, z = found
+            c, s = _center(kps), float(torso_size(kps))
+            if last is not None and np.isfinite(s) and s > 0:
+                ref_s = float(torso_size(last)) if np.isfinite(torso_size(last)) else s
+                jump = np.linalg.norm(c - _center(last)) / max(ref_s, 1.0)
+                if jump > self.cfg.max_jump * gap:
+                    pending.append(t)
+                    if len(pending) < switch_after:
+                        yield *nothing, OTHER_PERSON, False
+                        continue
+                    notes.append(f"the detected person changed at frame {pending[0]} (the body jumped "
+                                 f"{jump:.1f} torso sizes and stayed there); following the new one")
+                pending = []
+            other = None
+            if check_every and t >= next_check:
+                other = self._other_person(frame, kps)
+                next_check = t + check_every
+                if other is not None and not near_mode:
+                    near_mode = True
+                    if torso_size(other[0]) > torso_size(kps):
+                        kps, z = other
+                        notes.append(f"frame {t}: switched to the larger person (the one nearest the camera)")
+            last, last_t = kps, t
+            yield kps, z, FOUND, other is not None
+
+    def estimate(self, frames: Iterable[np.ndarray], fps: float = 30.0) -> np.ndarray:
+        """Keypoints ``(T, 18, 3)`` of the main person in each frame; NaN rows where absent."""
+        rows = [k for k, _, _, _ in self.track(frames, fps)]
+        return np.stack(rows) if rows else empty_pose(0)
+
+    def estimate_video(self, path: str | os.PathLike, max_frames: int | None = None,
+                       progress: bool = True) -> PoseTrack:
+        """Stream ``path`` and return the main person's ``PoseTrack``.
+
+        Raises:
+            VideoError: the file is missing, empty, not a video, or damaged.
+            PoseError: nobody was found in any frame.
+        """
+        reader = VideoReader(path, max_frames=max_frames)
+        fps = float(reader.fps)
+        notes: list[str] = []
+        kps, depth, status, others = [], [], [], 0
+        with reader:
+            total = len(reader) or None
+            bar = tqdm(total=total, desc=f"pose {Path(path).name}", unit="frame", disable=not progress)
+            for k, z, st, other in self.track(reader, fps, notes):
+                kps.append(k)
+                depth.append(z)
+                status.append(st)
+                others += other
+                bar.update()
+            bar.close()
+        if not kps:
+            raise PoseError(path, "the video has no frames")
+        status_arr = np.array(status, dtype="U12")
+        n_found = int((status_arr == FOUND).sum())
+        if n_found == 0:
+            raise PoseError(path, f"no person found in any of its {len(kps)} frames (is a whole person "
+                                  f"in view, lit well enough?)")
+        missing = len(kps) - n_found
+        if missing:
+            notes.append(f"no pose in {missing} of {len(kps)} frames (marked NaN; smoothing fills gaps "
+                         f"up to a quarter second)")
+        if others:
+            notes.insert(0, "several people in the video: following the largest one (nearest the camera) "
+                            "from frame to frame; crop the video to choose another")
+        return PoseTrack(np.stack(kps), np.stack(depth), status_arr, fps, reader.size, str(path),
+                         2 if others else 1, notes)
+
+
+def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """sha256 of a file's bytes, read in chunks (videos can be large)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def pose_cache_path(path: str | os.PathLike, cfg: HumanPoseConfig, max_frames: int | None = None) -> Path:
+    """Where ``estimate_video_cached`` keeps the result for this file and these settings."""
+    import mediapipe as mp
+
+    from r2a_utils.samples import cache_dir
+
+    probe(path)  # clear VideoError for bad files before hashing them
+    key = json.dumps({"file": file_digest(path), "cfg": cfg.to_dict(), "max_frames": max_frames,
+                      "mediapipe": mp.__version__, "v": CACHE_VERSION}, sort_keys=True)
+    return cache_dir() / "pose" / f"{Path(path).stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
+
+
+def estimate_video_cached(path: str | os.PathLike, cfg: HumanPoseConfig = HumanPoseConfig(),
+                          max_frames: int | None = None, progress: bool = True) -> PoseTrack:
+    """``estimate_video`` once per (file content, settings); later calls read the cache."""
+    cached = pose_cache_path(path, cfg, max_frames)
+    if cached.exists():
+        try:
+            track = PoseTrack.load(cached)
+            track.source = str(path)
+            return track
+        except (OSError, ValueError, KeyError):
+            cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed, not trusted
+    with HumanPoseEstimator(cfg) as est:
+        track = est.estimate_video(path, max_frames=max_frames, progress=progress)
+    track.save(cached)
+    return track
