@@ -129,3 +129,30 @@ def show_image(img: np.ndarray, title: str | None = None, width: float = 10.0):
         ax.set_title(title)
     plt.show()
     return fig
+
+
+def overlay_video(video: str | os.PathLike, tracks: Mapping[str, np.ndarray], out_path: str | os.PathLike,
+                  height: int = 360, max_frames: int | None = None) -> Path:
+    """A video with one panel per keypoint track drawn on the real frames, side by side.
+
+    ``tracks`` maps a caption (e.g. 'raw', 'smoothed') to ``(T, 18, 3)`` keypoints in the
+    video's pixels. Streams frame by frame; the file appears only when complete.
+    """
+    from r2a_utils.video import VideoReader, VideoWriter
+
+    writer = None
+    with VideoReader(video, max_frames=max_frames) as reader:
+        try:
+            for t, frame in enumerate(reader):
+                panels = {name: draw_skeleton(frame, kps[t]) for name, kps in tracks.items() if t < len(kps)}
+                tile = side_by_side(panels, height=height)
+                if writer is None:
+                    writer = VideoWriter(out_path, reader.fps, (tile.shape[1], tile.shape[0]))
+                writer.write(tile)
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+    if writer is None:
+        raise ValueError(f"{video}: no frames to draw on")
+    return writer.close()

@@ -18,10 +18,12 @@ Taught in notebooks/02_pose_estimation.ipynb.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -112,6 +114,24 @@ class PoseTrack:
                        meta["source"], meta["people_seen"], meta["notes"])
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence mediapipe's C++ start-up warnings (they bypass Python's logging)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some embedded hosts): nothing to silence
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _center(pose: np.ndarray) -> np.ndarray:
     """Body centre: midpoint of neck and mid-hip (falls back to the mean of visible joints)."""
     hips = pose[[J["right_hip"], J["left_hip"]], :2]
@@ -148,6 +168,7 @@ class HumanPoseEstimator:
         self._mp = mp
         self._pose = None
         self._checker = None
+        self._warm: set[int] = set()
 
     def __enter__(self) -> HumanPoseEstimator:
         return self
@@ -160,18 +181,27 @@ class HumanPoseEstimator:
             if g is not None:
                 g.close()
         self._pose = self._checker = None
+        self._warm.clear()
 
     def _new_graph(self, static: bool):
         c = self.cfg
-        return self._mp.solutions.pose.Pose(
-            static_image_mode=static, model_complexity=c.model_complexity, smooth_landmarks=c.smooth_landmarks,
-            enable_segmentation=False, min_detection_confidence=c.min_detection_confidence,
-            min_tracking_confidence=c.min_tracking_confidence)
+        with _quiet_native_stderr():
+            graph = self._mp.solutions.pose.Pose(
+                static_image_mode=static, model_complexity=c.model_complexity, smooth_landmarks=c.smooth_landmarks,
+                enable_segmentation=False, min_detection_confidence=c.min_detection_confidence,
+                min_tracking_confidence=c.min_tracking_confidence)
+            graph.process(np.zeros((64, 64, 3), np.uint8))  # first run prints more warnings
+        return graph
 
     def _detect(self, graph, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        res = graph.process(np.ascontiguousarray(frame))
+        if id(graph) in self._warm:
+            res = graph.process(np.ascontiguousarray(frame))
+        else:  # the first landmarks a graph finds come with one more C++ warning
+            with _quiet_native_stderr():
+                res = graph.process(np.ascontiguousarray(frame))
         if res.pose_landmarks is None:
             return None
+        self._warm.add(id(graph))
         lm = np.array([[p.x, p.y, p.z, p.visibility] for p in res.pose_landmarks.landmark], dtype=np.float32)
         h, w = frame.shape[:2]
         kps = from_mediapipe33(lm, w, h)
