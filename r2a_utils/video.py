@@ -139,7 +139,9 @@ class VideoReader:
         self.close()
         self._container = _open(self.path)
         stream = self._container.streams.video[0]
-        stream.thread_type = "AUTO"
+        # Frame threading ("AUTO"/"FRAME") can deadlock when a loop stops early with torch
+        # loaded (PyAV issue #1861); slice threading does not.
+        stream.thread_type = "SLICE"
         count = 0
         try:
             for packet in self._container.demux(stream):
