@@ -1,0 +1,193 @@
+"""Stage 2b: body-proportion normalization — the real person's skeleton on the character's body.
+
+A real adult has about 1:7.5 head-to-body proportions; an anime character may have 1:3.
+Feeding the person's skeleton straight to the renderer stretches the character. The
+report's method scales the real skeleton's bones one after another **outward from the
+neck** (shoulders and hips, then elbows and knees, then wrists and ankles, then the head)
+to the character's bone lengths, keeping each bone's direction, and then places the result
+on the character's picture.
+
+``normalize_to_character`` does that. Its ``keep_foreshortening`` option (default on)
+scales each bone by the *ratio* character length / real length, where the real length is
+the bone's near-full length over the clip, so a forearm pointing at the camera stays short
+instead of being stretched back to full length. Two simpler baselines are here for the
+comparison in notebook 03: one global scale, and per-bone ratios taken from the first frame.
+
+All functions take real keypoints ``(T, 18, 3)`` in video pixels and the character's
+keypoints ``(18, 3)`` in its picture (standing, front view) and return ``(T, 18, 3)`` in
+the character picture's pixels, with frame 0's neck on the character's neck.
+
+Taught in notebooks/03_normalization.ipynb.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from r2a_utils.skeleton import FLIP_INDEX, J, LIMBS, NUM_JOINTS, KeypointError, as_keypoints, bone_lengths, rescale_bones
+
+_LEG_PATH = (("neck", "right_hip"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"))
+_PARTNER = {k: next(m for m, (p2, c2) in enumerate(LIMBS) if (FLIP_INDEX[p], FLIP_INDEX[c]) == (p2, c2))
+            for k, (p, c) in enumerate(LIMBS)}  # each bone's mirror image (itself for the neck-nose)
+_BODY = list(range(12))  # the limb bones: neck-shoulders, neck-hips, arms, legs (not the face)
+
+
+def _check(real: np.ndarray, character: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    real = as_keypoints(real, "real keypoints")
+    if real.ndim == 2:
+        real = real[None]
+    character = as_keypoints(character, "character keypoints")
+    if character.shape != (NUM_JOINTS, 3):
+        raise KeypointError(f"character keypoints: one pose (18, 3) expected, got {character.shape}")
+    needed = ["neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip"]
+    missing = [n for n in needed if np.isnan(character[J[n], :2]).any()]
+    if missing:
+        raise KeypointError(f"character keypoints: missing {', '.join(missing)} (fix them in the joints editor "
+                            f"or a joints JSON file)")
+    if np.isnan(real[:, J["neck"], :2]).all():
+        raise KeypointError("real keypoints: the neck is never found, so there is nothing to anchor the body to")
+    return real, character
+
+
+def reference_lengths(real: np.ndarray, percentile: float = 90.0) -> np.ndarray:
+    """Each bone's near-full length over a clip ``(len(LIMBS),)``.
+
+    Foreshortening only ever shortens a bone in the picture, so take a high percentile of its
+    2-D length; and a body is symmetric, so a left bone is as long as its right partner
+    (this helps when one arm points at the camera all clip long).
+    """
+    with np.errstate(all="ignore"):
+        lengths = bone_lengths(np.asarray(real, np.float64))
+        ref = np.array([np.nanpercentile(lengths[:, k], percentile) if np.isfinite(lengths[:, k]).any()
+                        else np.nan for k in range(len(LIMBS))])
+    for k, partner in _PARTNER.items():
+        ref[k] = np.nanmax([ref[k], ref[partner]]) if np.isfinite([ref[k], ref[partner]]).any() else np.nan
+    return ref
+
+
+def _character_lengths(character: np.ndarray, real_ref: np.ndarray) -> np.ndarray:
+    """Character bone lengths; a bone the character picture lacks (e.g. ears) borrows the
+    median character/real ratio of the bones it has."""
+    char = bone_lengths(character.astype(np.float64))
+    ratio = np.nanmedian(char / real_ref)
+    return np.where(np.isfinite(char), char, real_ref * ratio)
+
+
+def _body_height(lengths: np.ndarray) -> float:
+    """Neck -> hip -> knee -> ankle path from bone lengths (the longer side)."""
+    idx = {(LIMBS[k][0], LIMBS[k][1]): k for k in range(len(LIMBS))}
+    sides = []
+    for side in ("right", "left"):
+        path = [(J["neck"], J[f"{side}_hip"]), (J[f"{side}_hip"], J[f"{side}_knee"]),
+                (J[f"{side}_knee"], J[f"{side}_ankle"])]
+        sides.append(sum(lengths[idx[p]] for p in path))
+    return float(np.nanmax(sides))
+
+
+def _place(real: np.ndarray, posed: np.ndarray, character: np.ndarray, scale: float) -> np.ndarray:
+    """Move the neck-anchored skeletons so frame 0's neck is on the character's neck; the neck
+    then follows the real neck's path, scaled to the character's size."""
+    neck = real[:, J["neck"], :2].astype(np.float64)
+    first = neck[np.flatnonzero(np.isfinite(neck[:, 0]))[0]]
+    path = (neck - first) * scale + character[J["neck"], :2]
+    out = np.full(real.shape, np.nan, np.float32)
+    out[..., :2] = posed[..., :2] - posed[:, J["neck"]][:, None, :2] + path[:, None]
+    out[..., 2] = real[..., 2]
+    out[np.isnan(out[..., :2]).any(-1)] = np.nan
+    return out
+
+
+def normalize_to_character(real_kps: np.ndarray, character_kps: np.ndarray,
+                           keep_foreshortening: bool = True) -> np.ndarray:
+    """The report's method: rescale bones outward from the neck to the character's lengths.
+
+    Args:
+        real_kps: ``(T, 18, 3)`` (or one pose) in video pixels, NaN where absent.
+        character_kps: ``(18, 3)`` of the character standing in its picture.
+        keep_foreshortening: scale each bone by character / real near-full length (so bones
+            seen end-on stay short); False gives every bone the character's full length.
+    Returns:
+        ``(T, 18, 3)`` in the character picture's pixels.
+    """
+    real, character = _check(real_kps, character_kps)
+    ref = reference_lengths(real)
+    char = _character_lengths(character, ref)
+    if keep_foreshortening:
+        lengths = bone_lengths(real.astype(np.float64)) * (char / ref)
+    else:
+        lengths = np.broadcast_to(char, (len(real), len(LIMBS)))
+    posed = rescale_bones(real[..., :2], lengths)
+    return _place(real, posed, character, _body_height(char) / _body_height(ref))
+
+
+def normalize_global_scale(real_kps: np.ndarray, character_kps: np.ndarray) -> np.ndarray:
+    """Baseline: one scale for the whole body (character height / person height)."""
+    real, character = _check(real_kps, character_kps)
+    ref = reference_lengths(real)
+    k = _body_height(_character_lengths(character, ref)) / _body_height(ref)
+    posed = real[..., :2].astype(np.float64) * k
+    return _place(real, posed, character, k)
+
+
+def normalize_first_frame_ratios(real_kps: np.ndarray, character_kps: np.ndarray) -> np.ndarray:
+    """Baseline: per-bone ratios character / real measured on the first frame only."""
+    real, character = _check(real_kps, character_kps)
+    first = bone_lengths(real[0].astype(np.float64))
+    ref = reference_lengths(real)
+    first = np.where(np.isfinite(first), first, ref)
+    char = _character_lengths(character, ref)
+    lengths = bone_lengths(real.astype(np.float64)) * (char / first)
+    posed = rescale_bones(real[..., :2], lengths)
+    return _place(real, posed, character, _body_height(char) / _body_height(first))
+
+
+NORMALIZERS = {
+    "neck-outward, foreshortening kept": lambda r, c: normalize_to_character(r, c, keep_foreshortening=True),
+    "neck-outward, full lengths (report)": lambda r, c: normalize_to_character(r, c, keep_foreshortening=False),
+    "global scale": normalize_global_scale,
+    "first-frame ratios": normalize_first_frame_ratios,
+}
+
+
+def score_normalization(pred: np.ndarray, truth: np.ndarray, character_height: float) -> dict[str, float]:
+    """How far a normalized skeleton is from the ground truth (Stage 1's retargeted character).
+
+    Returns:
+        ``keypoint_error``: mean joint distance as a share of the character's height;
+        ``bone_length_error``: mean |predicted - true| / true bone length over the 12 limb bones
+            (neck-shoulders, neck-hips, arms, legs; face bones are too small to measure well).
+    """
+    pred, truth = np.asarray(pred, np.float64), np.asarray(truth, np.float64)
+    if pred.shape != truth.shape:
+        raise KeypointError(f"score_normalization: shapes differ, {pred.shape} vs {truth.shape}")
+    d = np.linalg.norm(pred[..., :14, :2] - truth[..., :14, :2], axis=-1)
+    lp, lt = bone_lengths(pred)[..., _BODY], bone_lengths(truth)[..., _BODY]
+    ok = np.isfinite(lp) & np.isfinite(lt) & (lt > 1e-6)
+    return {"keypoint_error": float(np.nanmean(d) / character_height),
+            "bone_length_error": float(np.mean(np.abs(lp[ok] - lt[ok]) / lt[ok]))}
+
+
+def normalization_ground_truth(motion, spec, size: tuple[int, int] = (384, 512)):
+    """A test case with a known answer, from Stage 1.
+
+    The real skeleton is ``motion`` as seen by the camera (its own proportions); the truth
+    is the same motion retargeted in 3-D onto ``spec`` and projected (what the renderer
+    draws); the character picture is ``spec`` standing flat in an A-pose at the same scale.
+
+    Returns:
+        ``(real (T, 18, 3), character (18, 3), truth (T, 18, 3), character_height_px)``.
+    """
+    from r2a_utils.characters.motion import Motion, layout_for_character
+
+    track = layout_for_character(motion, spec, size)
+    real = np.empty(motion.joints.shape, np.float32)
+    real[..., :2] = motion.joints[..., :2] * 400.0 + 300.0  # any camera scale: normalizers must not care
+    real[..., 2] = 1.0
+    real[np.isnan(motion.joints).any(-1)] = np.nan
+    rest = spec.rest_pose()
+    rest[:, 2] = 0.0
+    a_pose = layout_for_character(Motion(rest[None], motion.fps, "a_pose"), spec, size)
+    character = a_pose.keypoints[0].copy()
+    # same pixels per unit height as the truth, and neck on the truth's first neck
+    character[:, :2] = (character[:, :2] - character[J["neck"], :2]) * (track.scale / a_pose.scale) \
+        + track.keypoints[0, J["neck"], :2]
+    return real, character, track.keypoints.astype(np.float32), float(track.scale)

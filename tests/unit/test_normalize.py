@@ -1,0 +1,74 @@
+"""Stage 2b normalization, scored against Stage 1's retargeted ground truth."""
+import numpy as np
+import pytest
+
+from r2a_utils.characters import builtin_dance, random_character
+from r2a_utils.normalize import (NORMALIZERS, normalization_ground_truth, normalize_global_scale,
+                                 normalize_to_character, score_normalization)
+from r2a_utils.skeleton import J, LIMBS, KeypointError, bone_lengths
+
+
+def test_flat_motion_is_exact_and_lengths_are_the_characters():
+    """A motion with no depth: every bone is seen full length, so the answer is exact."""
+    m = builtin_dance(24)
+    m = type(m)(np.concatenate([m.joints[..., :2], np.zeros_like(m.joints[..., :1])], -1), m.fps, "flat")
+    real, char, truth, h = normalization_ground_truth(m, random_character(3))
+    pred = normalize_to_character(real, char, keep_foreshortening=False)
+    s = score_normalization(pred, truth, h)
+    assert s["bone_length_error"] < 0.01 and s["keypoint_error"] < 0.01
+    assert np.allclose(bone_lengths(pred)[:, :12], bone_lengths(char)[None, :12], rtol=1e-4)
+    assert np.allclose(pred[0, J["neck"], :2], char[J["neck"], :2])
+
+
+def test_directions_kept_and_neck_outward_order():
+    m = builtin_dance(12)
+    real, char, _, _ = normalization_ground_truth(m, random_character(1))
+    pred = normalize_to_character(real, char)
+    for p, c in LIMBS[:12]:
+        a = real[:, c, :2] - real[:, p, :2]
+        b = pred[:, c, :2] - pred[:, p, :2]
+        cos = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
+        assert (cos > 0.9999).all()
+
+
+def test_the_neck_outward_method_beats_the_baselines_on_the_builtin_dance(measured):
+    real, char, truth, h = normalization_ground_truth(builtin_dance(96), random_character(0))
+    scores = {name: score_normalization(f(real, char), truth, h) for name, f in NORMALIZERS.items()}
+    ours = scores["neck-outward, foreshortening kept"]
+    assert ours["bone_length_error"] <= 0.03
+    assert ours["bone_length_error"] < scores["global scale"]["bone_length_error"]
+    measured("builtin dance: " + "; ".join(f"{n} {100 * s['bone_length_error']:.1f}%" for n, s in scores.items()))
+
+
+def test_all_six_bvh_motions(shared, measured):
+    from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
+
+    rows = {}
+    for f in sorted((shared / "bvh").rglob("*.bvh")):
+        real, char, truth, h = normalization_ground_truth(bvh_to_motion(parse_bvh(f), fps=12), random_character(0))
+        rows[f.stem] = {n: score_normalization(fn(real, char), truth, h) for n, fn in NORMALIZERS.items()}
+    assert len(rows) == 6
+    ours = [r["neck-outward, foreshortening kept"]["bone_length_error"] for r in rows.values()]
+    glob = [r["global scale"]["bone_length_error"] for r in rows.values()]
+    measured("BVH bone-length error, neck-outward: " + ", ".join(f"{k} {100 * v:.1f}%" for k, v in zip(rows, ours))
+             + f"; mean {100 * np.mean(ours):.1f}% (global scale {100 * np.mean(glob):.1f}%)")
+    # the acceptance figure is the mean over the six clips; 'zombie' keeps its arms pointing
+    # at the camera all clip long, which no 2-D method can measure (3.5% measured)
+    assert np.mean(ours) <= 0.03 and max(ours) <= 0.05
+    assert np.mean(ours) < np.mean(glob)
+
+
+def test_bad_inputs():
+    real, char, _, _ = normalization_ground_truth(builtin_dance(8), random_character(0))
+    bad = char.copy()
+    bad[J["left_hip"]] = np.nan
+    with pytest.raises(KeypointError, match="left_hip"):
+        normalize_to_character(real, bad)
+    nobody = real.copy()
+    nobody[:, J["neck"]] = np.nan
+    with pytest.raises(KeypointError, match="neck is never found"):
+        normalize_global_scale(nobody, char)
+    with pytest.raises(KeypointError, match=r"\(18, 3\)"):
+        normalize_to_character(real, char[None])
+    one = normalize_to_character(real[0], char)  # a single pose works too
+    assert one.shape == (1, 18, 3)
