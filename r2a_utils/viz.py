@@ -156,3 +156,38 @@ def overlay_video(video: str | os.PathLike, tracks: Mapping[str, np.ndarray], ou
     if writer is None:
         raise ValueError(f"{video}: no frames to draw on")
     return writer.close()
+
+
+class LossPlot:
+    """A loss curve that redraws in place in a notebook while training runs (one output slot).
+
+    Example:
+        >>> plot = LossPlot("anime pose training")
+        >>> train(..., on_log=lambda e: plot.update(e["step"], loss=e["loss"]))
+    """
+
+    def __init__(self, title: str = "training", ylog: bool = True):
+        self.title, self.ylog = title, ylog
+        self.series: dict[str, list[tuple[float, float]]] = {}
+        self._handle = None
+
+    def update(self, step: float, **values: float) -> None:
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        for k, v in values.items():
+            self.series.setdefault(k, []).append((step, float(v)))
+        fig, ax = plt.subplots(figsize=(6, 3))
+        for k, pts in self.series.items():
+            ax.plot(*zip(*pts), label=k)
+        ax.set_xlabel("step")
+        ax.set_title(self.title)
+        if self.ylog:
+            ax.set_yscale("log")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
+        plt.close(fig)

@@ -192,3 +192,23 @@ def layout_for_character(motion: Motion, spec: CharacterSpec, size: tuple[int, i
     px[np.isnan(posed).any(axis=-1)] = np.nan
     depth = (posed[..., 2] * scale).astype(np.float32)
     return CharacterTrack(px, depth, float(scale), (int(w), int(h)))
+
+
+def random_pose(rng: np.random.Generator, rest: np.ndarray, yaw_deg: float = 35.0) -> np.ndarray:
+    """A random plausible pose ``(18, 3)`` on a rest skeleton (for training pose estimators).
+
+    Joint angles are drawn within the built-in dance's ranges and beyond (arms overhead or
+    crossed, deep knee bends); the body turns up to ``yaw_deg`` away from the camera.
+    """
+    k = dict(sway=rng.uniform(-0.04, 0.04), bounce=rng.uniform(-0.02, 0.06), lean=rng.uniform(-15, 15),
+             head=rng.uniform(-20, 20))
+    for s in "rl":
+        k[f"{s}_arm"] = rng.uniform(-10, 180)
+        k[f"{s}_elbow"] = rng.uniform(-110, 140)
+        k[f"{s}_leg"] = rng.uniform(-12, 50)
+        k[f"{s}_knee"] = rng.uniform(0, 100) if rng.random() < 0.6 else 0.0
+    p = _dance_pose(rest, k)
+    t = np.deg2rad(rng.uniform(-yaw_deg, yaw_deg))
+    ry = np.array([[np.cos(t), 0, np.sin(t)], [0, 1, 0], [-np.sin(t), 0, np.cos(t)]])
+    neck = p[J["neck"]]
+    return (p - neck) @ ry.T + neck

@@ -296,6 +296,16 @@ class HumanPoseEstimator:
         rows = [k for k, _, _, _ in self.track(frames, fps)]
         return np.stack(rows) if rows else empty_pose(0)
 
+    def estimate_images(self, images: Iterable[np.ndarray]) -> np.ndarray:
+        """Keypoints ``(N, 18, 3)`` for unrelated still images (no tracking between them)."""
+        rows = []
+        for i, img in enumerate(images):
+            if img.ndim != 3 or img.shape[2] != 3:
+                raise ValueError(f"image {i}: expected RGB (H, W, 3), got shape {img.shape}")
+            found = self._detect(self._static(), img)
+            rows.append(found[0] if found is not None else empty_pose())
+        return np.stack(rows) if rows else empty_pose(0)
+
     def estimate_video(self, path: str | os.PathLike, max_frames: int | None = None,
                        progress: bool = True) -> PoseTrack:
         """Stream ``path`` and return the main person's ``PoseTrack``.
