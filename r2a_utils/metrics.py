@@ -77,3 +77,17 @@ def pckh(pred: np.ndarray, ref: np.ndarray, head_size: np.ndarray, alpha: float 
     Dataset defines it); only joints present in both count.
     """
     return pck(pred, ref, alpha, scale=np.asarray(head_size, np.float64))
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Structural similarity of two RGB ``uint8`` images (scikit-image's implementation)."""
+    from skimage.metrics import structural_similarity
+
+    return float(structural_similarity(a, b, channel_axis=-1, data_range=255))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB of two ``uint8`` images (scikit-image's implementation)."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    return float(peak_signal_noise_ratio(a, b, data_range=255))

@@ -1,0 +1,293 @@
+"""A training-free renderer: cut the character into body parts and move each part to the new pose.
+
+In the spirit of the PoseWarper the original project tried: the character picture is split
+into layers — torso, head, upper and lower arms, thighs and shins — each pixel going to the
+body part it is nearest to. Each layer gets a round "cap" of its parent's pixels around the
+joint it hangs from, so a bent elbow shows a joint, not a tear. Per frame every layer is
+moved by the affine map that takes its bone in the reference pose onto the same bone in the
+target pose (stretching along the bone only; the head stays rigid), and the layers are
+painted back to front (legs, torso, head, arms; limbs ordered by depth when it is known).
+Where an arm covered the torso in the reference picture, the torso layer is filled in
+(inpainted) once, up front, so moving the arm leaves no hole.
+
+``WarpRenderer(reference, reference_kps).render(target_kps) -> RGBA`` — the same interface
+as the GAN renderer, so the pipeline can switch by name. Preparation costs a few tens of
+milliseconds once; each frame is a dozen ``cv2.warpAffine`` calls.
+
+Taught in notebooks/05_full_pipeline_demo.ipynb.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import cv2
+import numpy as np
+
+from r2a_utils.skeleton import J, KeypointError, as_keypoints
+
+# (name, parent joint, child joint); drawn in this order unless depth says otherwise
+LIMB_PARTS: tuple[tuple[str, str, str], ...] = (
+    ("right_thigh", "right_hip", "right_knee"), ("left_thigh", "left_hip", "left_knee"),
+    ("right_shin", "right_knee", "right_ankle"), ("left_shin", "left_knee", "left_ankle"),
+    ("right_upper_arm", "right_shoulder", "right_elbow"), ("left_upper_arm", "left_shoulder", "left_elbow"),
+    ("right_forearm", "right_elbow", "right_wrist"), ("left_forearm", "left_elbow", "left_wrist"),
+)
+_TORSO = ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")
+REQUIRED = _TORSO + tuple(c for _, _, c in LIMB_PARTS)  # the nose is optional (drawn characters lack it)
+
+
+class WarpError(ValueError):
+    """A reference or target pose the warp renderer cannot use."""
+
+
+@dataclasses.dataclass
+class _Layer:
+    name: str
+    rgba: np.ndarray  # premultiplied float32 (H, W, 4)
+    joints: tuple[str, ...]
+
+
+def character_mask(rgb: np.ndarray, alpha: np.ndarray | None = None, keypoints: np.ndarray | None = None,
+                   mask: np.ndarray | None = None) -> np.ndarray:
+    """Foreground mask ``(H, W)`` bool of the character.
+
+    From ``mask`` if given, else from ``alpha``, else GrabCut seeded with the border as
+    background and thick strokes along the skeleton as foreground.
+    """
+    h, w = rgb.shape[:2]
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.shape[:2] != (h, w):
+            raise WarpError(f"mask is {m.shape[1]}x{m.shape[0]} but the picture is {w}x{h}")
+        return (m[..., 0] if m.ndim == 3 else m) > 127
+    if alpha is not None:
+        return alpha > 127
+    if keypoints is None:
+        raise WarpError("no alpha channel and no mask: keypoints are needed to find the character")
+    gc = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
+    xy = keypoints[~np.isnan(keypoints[:, 0]), :2]
+    x0, y0 = np.maximum(xy.min(0) - 0.15 * (xy.max(0) - xy.min(0)), 0).astype(int)
+    x1, y1 = np.minimum(xy.max(0) + 0.15 * (xy.max(0) - xy.min(0)), [w - 1, h - 1]).astype(int)
+    gc[max(0, y0 - (y1 - y0) // 6):y1 + 1, x0:x1 + 1] = cv2.GC_PR_FGD
+    b = max(2, min(h, w) // 60)
+    gc[:b], gc[-b:], gc[:, :b], gc[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
+    width = max(2, int(0.02 * (y1 - y0)))
+    for a, c in [(n, "neck") for n in ("right_shoulder", "left_shoulder", "right_hip", "left_hip", "nose")] + \
+            [(p, c) for _, p, c in LIMB_PARTS]:
+        pa, pc = keypoints[J[a], :2], keypoints[J[c], :2]
+        if np.isfinite(pa).all() and np.isfinite(pc).all():
+            cv2.line(gc, tuple(int(v) for v in pa), tuple(int(v) for v in pc), cv2.GC_FGD, width)
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
+    m = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8))
+    if n > 1:  # keep the blob under the neck (stray background bits dropped)
+        neck = keypoints[J["neck"], :2].astype(int)
+        keep = labels[min(h - 1, neck[1]), min(w - 1, neck[0])] or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        m = labels == keep
+    # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
+    # of exactly the background colour. (A large white costume on a white page needs a mask.)
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+    bg_like = (np.abs(rgb.astype(np.int16) - np.median(border, axis=0)).sum(-1) < 12) & m
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bg_like.astype(np.uint8))
+    for i in range(1, n):
+        if stats[i, cv2.CC_STAT_AREA] > 0.015 * m.sum():
+            m &= labels != i
+    return m
+
+
+def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    t = np.clip(((px - a) @ ab) / max(float(ab @ ab), 1e-9), 0, 1)
+    return np.linalg.norm(px - (a + t[..., None] * ab), axis=-1)
+
+
+def _bone_affine(p0: np.ndarray, c0: np.ndarray, p1: np.ndarray, c1: np.ndarray, across: float) -> np.ndarray:
+    """2x3 map taking bone p0->c0 onto p1->c1: rotate, stretch along the bone, ``across`` scale."""
+    d0, d1 = c0 - p0, c1 - p1
+    l0, l1 = max(np.linalg.norm(d0), 1e-6), max(np.linalg.norm(d1), 1e-6)
+    u0, u1 = d0 / l0, d1 / l1
+    r0 = np.array([[u0[0], -u0[1]], [u0[1], u0[0]]])  # columns: along, across
+    r1 = np.array([[u1[0], -u1[1]], [u1[1], u1[0]]])
+    lin = r1 @ np.diag([l1 / l0, across]) @ r0.T
+    return np.hstack([lin, (p1 - lin @ p0)[:, None]])
+
+
+def _head_vector(k: np.ndarray) -> np.ndarray:
+    """Neck-to-nose, or (no face joints) the torso's up direction at half a torso length."""
+    nose = k[J["nose"], :2] - k[J["neck"], :2]
+    if np.isfinite(nose).all():
+        return nose
+    up = k[J["neck"], :2] - (k[J["right_hip"], :2] + k[J["left_hip"], :2]) / 2
+    return up * 0.5
+
+
+class WarpRenderer:
+    """Animate one character picture by moving its body parts (no training).
+
+    Args:
+        reference: the character picture, RGB or RGBA ``uint8`` (alpha = cut-out).
+        reference_kps: ``(18, 3)`` joints of the character in that picture.
+        mask: optional foreground mask (white = character) when there is no alpha.
+        size: output (width, height); default the picture's size.
+    """
+
+    def __init__(self, reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None,
+                 size: tuple[int, int] | None = None):
+        ref = np.asarray(reference)
+        if ref.ndim != 3 or ref.shape[2] not in (3, 4) or ref.dtype != np.uint8:
+            raise WarpError(f"reference picture must be RGB/RGBA uint8, got {ref.dtype} {ref.shape}")
+        kps = as_keypoints(reference_kps, "reference keypoints")
+        missing = [n for n in REQUIRED if np.isnan(kps[J[n], :2]).any()]
+        if missing:
+            raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
+        rgb, alpha = ref[..., :3], (ref[..., 3] if ref.shape[2] == 4 else None)
+        self.mask = character_mask(rgb, alpha, kps, mask)
+        self.ref_kps = kps
+        self.size = size or (ref.shape[1], ref.shape[0])
+        self.torso_len = float(np.linalg.norm(
+            (kps[J["right_hip"], :2] + kps[J["left_hip"], :2]) / 2 - kps[J["neck"], :2]))
+        self.layers = self._cut(rgb, alpha)
+
+    # ------------------------------------------------------------ preparation (once)
+    def _cut(self, rgb: np.ndarray, alpha: np.ndarray | None) -> dict[str, _Layer]:
+        """Split the picture into part layers (premultiplied RGBA), each pixel to its nearest part."""
+        h, w = self.mask.shape
+        k = self.ref_kps[:, :2].astype(np.float64)
+        g = lambda n: k[J[n]]  # noqa: E731
+        ys, xs = np.nonzero(self.mask)
+        px = np.stack([xs, ys], axis=1).astype(np.float64)
+        r = 0.11 * self.torso_len  # limb radius guess: joint caps, and limbs lying over the torso
+        torso_poly = np.array([g("neck"), g("right_shoulder"), g("right_hip"), g("left_hip"), g("left_shoulder")],
+                              np.int32)
+        poly = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(poly, [torso_poly], 1)
+        inside = poly[ys, xs] > 0
+        dist = np.empty((2 + len(LIMB_PARTS), len(px)))
+        outside_dt = cv2.distanceTransform((poly == 0).astype(np.uint8), cv2.DIST_L2, 3)
+        dist[0] = outside_dt[ys, xs]  # 0 inside the torso polygon, else the distance to it
+        hv = _head_vector(k)
+        dist[1] = 0.7 * _segment_distance(px, g("neck") + hv * 0.35, g("neck") + hv * 1.6)
+        for i, (_, p, c) in enumerate(LIMB_PARTS, start=2):
+            d = _segment_distance(px, g(p), g(c))
+            if c.endswith(("wrist", "ankle")):
+                d = np.minimum(d, 0.9 * np.linalg.norm(px - g(c), axis=1))  # hands and feet
+            dist[i] = np.where(inside & (d < r), -1.0, d)  # a limb lying over the torso wins there
+        owner = np.argmin(dist, axis=0)
+        # Thin slivers of a limb's outline that landed on the torso or head would be left
+        # behind as whiskers when the limb moves: open those two parts and give what the
+        # opening removes to the nearest limb.
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+        for part in (0, 1):
+            sel = np.zeros((h, w), np.uint8)
+            sel[ys[owner == part], xs[owner == part]] = 1
+            keep = cv2.morphologyEx(sel, cv2.MORPH_OPEN, kernel) | (poly if part == 0 else 0)
+            lost = (owner == part) & (keep[ys, xs] == 0)
+            owner[lost] = 2 + np.argmin(dist[2:, lost], axis=0)
+        a = (alpha.astype(np.float32) / 255.0) if alpha is not None else self.mask.astype(np.float32)
+        premul = np.dstack([rgb.astype(np.float32) * a[..., None], a])
+
+        def selection(i: int) -> np.ndarray:
+            sel = np.zeros((h, w), bool)
+            sel[ys[owner == i], xs[owner == i]] = True
+            return sel
+
+        torso = selection(0)
+        hole = (poly > 0) & self.mask & ~torso  # torso hidden behind an arm in the picture
+        torso_layer = premul * torso[..., None]
+        if hole.any():
+            fill = cv2.inpaint(np.ascontiguousarray(rgb[..., ::-1]), hole.astype(np.uint8), 5, cv2.INPAINT_TELEA)
+            torso_layer[hole, :3] = fill[..., ::-1][hole].astype(np.float32)
+            torso_layer[hole, 3] = 1.0
+        layers = {"torso": _Layer("torso", torso_layer, _TORSO),
+                  "head": _Layer("head", premul * selection(1)[..., None], ("neck", "nose"))}
+        yy, xx = np.mgrid[:h, :w]
+        parent_part = {c: i for i, (_, _, c) in enumerate(LIMB_PARTS, start=2)}  # elbow -> upper arm, ...
+        for i, (name, p, c) in enumerate(LIMB_PARTS, start=2):
+            sel = selection(i)
+            # every limb carries the round joint it hangs from (a disc about the joint it turns
+            # around, so it stays in place and covers the seam)
+            disc = ((xx - g(p)[0]) ** 2 + (yy - g(p)[1]) ** 2 < (0.8 * r) ** 2) & self.mask
+            sel |= disc & (selection(parent_part[p]) if p in parent_part else True)
+            layers[name] = _Layer(name, premul * sel[..., None], (p, c))
+        return layers
+
+    # ------------------------------------------------------------ per frame
+    def _transforms(self, tgt: np.ndarray) -> dict[str, np.ndarray]:
+        k0 = self.ref_kps[:, :2].astype(np.float64)
+        k1 = tgt[:, :2].astype(np.float64)
+        # torso: along the spine it follows the pose (lean, bend, stretch); across it keeps the
+        # picture's width, so a performer turning sideways does not squash a flat drawing
+        mid0 = (k0[J["right_hip"]] + k0[J["left_hip"]]) / 2
+        mid1 = (k1[J["right_hip"]] + k1[J["left_hip"]]) / 2
+        spine_ratio = np.linalg.norm(k1[J["neck"]] - mid1) / max(np.linalg.norm(k0[J["neck"]] - mid0), 1e-6)
+        scale = float(np.clip(spine_ratio, 0.5, 2.0))
+        M = {"torso": _bone_affine(mid0, k0[J["neck"]], mid1, k1[J["neck"]], scale)}
+        # head: rigid (rotate with neck->nose, keep its size with the body's scale)
+        d0 = _head_vector(k0)
+        d1 = k1[J["nose"]] - k1[J["neck"]] if np.isfinite(k0[J["nose"]]).all() else _head_vector(k1)
+        if np.isfinite(d1).all():
+            ang = np.arctan2(d1[1], d1[0]) - np.arctan2(d0[1], d0[0])
+        else:
+            ang = 0.0
+        c, s = np.cos(ang) * scale, np.sin(ang) * scale
+        lin = np.array([[c, -s], [s, c]])
+        M["head"] = np.hstack([lin, (k1[J["neck"]] - lin @ k0[J["neck"]])[:, None]])
+        # limbs hang from where the torso layer carries their shoulder or hip, so they stay
+        # attached to the drawn body even when the target's shoulders sit elsewhere
+        k1 = k1.copy()
+        for side in ("right", "left"):
+            for root, chain in (("shoulder", ("elbow", "wrist")), ("hip", ("knee", "ankle"))):
+                anchor = M["torso"][:, :2] @ k0[J[f"{side}_{root}"]] + M["torso"][:, 2]
+                shift = anchor - k1[J[f"{side}_{root}"]]
+                for n in (root,) + chain:
+                    k1[J[f"{side}_{n}"]] += shift
+        for name, p, ch in LIMB_PARTS:
+            if np.isfinite(k1[[J[p], J[ch]]]).all():
+                M[name] = _bone_affine(k0[J[p]], k0[J[ch]], k1[J[p]], k1[J[ch]], scale)
+        return M
+
+    def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+        """The character in the target pose: RGBA ``uint8`` of ``size``.
+
+        Args:
+            target_kps: ``(18, 3)`` in output pixels (normalized to this character already).
+            depth: optional ``(18,)`` (larger = nearer): puts an arm behind the torso when it is.
+        """
+        tgt = as_keypoints(target_kps, "target keypoints")
+        if tgt.shape != (18, 3):
+            raise WarpError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
+        missing = [n for n in _TORSO if np.isnan(tgt[J[n], :2]).any()]
+        if missing:
+            raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
+        M = self._transforms(tgt)
+        order = ["right_thigh", "left_thigh", "right_shin", "left_shin", "torso", "head",
+                 "right_upper_arm", "left_upper_arm", "right_forearm", "left_forearm"]
+        if depth is not None and np.isfinite(depth).any():
+            body_z = np.nanmean(depth[[J[n] for n in _TORSO]])
+            behind = [n for n in order[6:] if np.nanmean(depth[[J[j] for j in self.layers[n].joints]]) < body_z]
+            order = [n for n in order if n in behind] + [n for n in order if n not in behind]
+        w, h = self.size
+        out = np.zeros((h, w, 4), np.float32)
+        for name in order:
+            if name not in M:
+                continue  # a limb whose target joints are missing is not drawn
+            layer = cv2.warpAffine(self.layers[name].rgba, M[name], (w, h), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+            out = layer + out * (1.0 - layer[..., 3:4])
+        rgba = np.empty((h, w, 4), np.uint8)
+        a = np.clip(out[..., 3:4], 1e-6, 1.0)
+        rgba[..., :3] = np.clip(np.where(out[..., 3:4] > 1e-4, out[..., :3] / a, 0), 0, 255)
+        rgba[..., 3] = np.clip(out[..., 3] * 255, 0, 255)
+        return rgba
+
+
+def render(reference_image: np.ndarray | str | os.PathLike, reference_kps: np.ndarray,
+           target_kps: np.ndarray) -> np.ndarray:
+    """One frame, functional form (prepares the character each call: use ``WarpRenderer`` for videos)."""
+    from r2a_utils.pose.anime import load_character_image
+
+    rgb, alpha = load_character_image(reference_image)
+    ref = np.dstack([rgb, alpha]) if alpha is not None else rgb
+    return WarpRenderer(ref, reference_kps).render(target_kps)
