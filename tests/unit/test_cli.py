@@ -1,39 +1,57 @@
+"""The main command: python -m r2a_utils animate (./kit animate)."""
 import json
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from r2a_utils.__main__ import main
-from r2a_utils.samples import room_background, sample_video
+from r2a_utils.pose.anime import WEIGHTS
+from r2a_utils.samples import room_background, sample_character, sample_video
 from r2a_utils.video import probe, write_video
 
 
-def test_animate_embedded_sample_writes_complete_videos(tmp_path, capsys):
-    assert main(["animate", "--out", str(tmp_path), "--frames", "12"]) == 0
-    summary = json.loads((tmp_path / "sample_summary.json").read_text())
+def _summary(out):
+    files = list(out.glob("*_summary.json"))
+    assert len(files) == 1
+    return json.loads(files[0].read_text())
+
+
+def test_animate_embedded_samples_writes_complete_videos(tmp_path, capsys):
+    assert main(["animate", "--out", str(tmp_path), "--frames", "12", "--height", "192"]) == 0
+    summary = _summary(tmp_path)
     assert summary["frames"] == 12
     for key in ("anime_video", "composite_video"):
         info = probe(summary[key])
         assert info.num_frames == 12 and info.fps == 24
     assert probe(summary["composite_video"]).width > 3 * probe(summary["anime_video"]).width
-    assert "procedural character" in capsys.readouterr().out
+    assert "anime video:" in capsys.readouterr().out
 
 
-def test_animate_a_video_runs_pose_and_smoothing(tmp_path):
+def test_animate_own_character_with_a_joints_file(tmp_path):
+    """Your own picture (here a copy of the embedded one, without transparency) and its joints."""
+    src = sample_character()
+    rgba = np.asarray(Image.open(src))
+    a = rgba[..., 3:4] / 255.0
+    Image.fromarray((rgba[..., :3] * a + 255 * (1 - a)).astype(np.uint8)).save(tmp_path / "mine.jpg")
     video = sample_video(num_frames=12)
-    assert main(["animate", "--video", str(video), "--out", str(tmp_path)]) == 0
-    summary = json.loads((tmp_path / f"{video.stem}_summary.json").read_text())
-    assert summary["stages_run"][:2] == ["stage2a_human_pose", "stage2a_smoothing_savgol"]
-    assert probe(summary["anime_video"]).num_frames == 12
+    assert main(["animate", "--video", str(video), "--character", str(tmp_path / "mine.jpg"),
+                 "--character-joints", str(src.with_suffix(".joints.json")), "--height", "192",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert probe(_summary(tmp_path / "out")["anime_video"]).num_frames == 12
 
 
 @pytest.mark.parametrize("case,problem", [("missing", "file not found"), ("empty", "empty"),
-                                          ("text", "not a readable video"), ("nobody", "no person found")])
-def test_animate_bad_video_is_one_line_and_leaves_nothing(tmp_path, capsys, case, problem):
+                                          ("text", "not a readable video"), ("image", "still image"),
+                                          ("nobody", "no person found")])
+def test_bad_video_is_one_line_and_leaves_nothing(tmp_path, capsys, case, problem):
     video = tmp_path / f"{case}.mp4"
     if case == "empty":
         video.write_bytes(b"")
     elif case == "text":
         video.write_text("hello")
+    elif case == "image":
+        Image.new("RGB", (64, 64)).save(video, format="PNG")
     elif case == "nobody":
         write_video(video, [room_background((160, 120))] * 6, 6)
     out = tmp_path / "out"
@@ -43,7 +61,24 @@ def test_animate_bad_video_is_one_line_and_leaves_nothing(tmp_path, capsys, case
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def test_animate_own_character_says_not_built_yet(tmp_path, capsys):
-    assert main(["animate", "--video", "x.mp4", "--character", "c.png", "--out", str(tmp_path)]) == 3
-    assert "not built yet" in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
+def test_bad_character_picture(tmp_path, capsys):
+    pic = tmp_path / "char.png"
+    pic.write_text("not an image")
+    assert main(["animate", "--character", str(pic), "--out", str(tmp_path / "out")]) == 1
+    assert "char.png: not a readable image" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not WEIGHTS.exists(), reason="shipped anime pose weights not present")
+def test_character_without_a_pose_asks_for_joints_then_works_with_them(tmp_path, capsys):
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (200, 300), (240, 240, 240)).save(blank)
+    video = str(sample_video(num_frames=12))
+    assert main(["animate", "--video", video, "--character", str(blank), "--out", str(tmp_path / "o1")]) == 1
+    err = capsys.readouterr().err
+    assert "blank.png: no confident pose found" in err and "joints JSON" in err
+    joints = tmp_path / "blank.joints.json"
+    src = json.loads(sample_character().with_suffix(".joints.json").read_text())
+    src["image_size"] = [200, 300]
+    joints.write_text(json.dumps(src))
+    assert main(["animate", "--video", video, "--character", str(blank), "--character-joints", str(joints),
+                 "--height", "192", "--out", str(tmp_path / "o2")]) == 0

@@ -1,0 +1,214 @@
+"""The whole kit in one call: real video + character picture -> anime video (+ 4-panel composite).
+
+human pose (mediapipe, cached) -> smoothing -> character joints (anime pose network or a
+joints file) -> neck-outward normalization -> a renderer per frame -> mp4 with the input's
+fps (and its audio) plus the report's Figure-1 composite: Reference | Real Human | Pose | Anime.
+
+Frames stream from the input video to the output files one at a time; only the keypoint
+arrays (a few hundred bytes per frame) are held for the whole clip, so memory does not grow
+with the video's length. Outputs are written to temporary files and renamed when complete.
+
+Taught in notebooks/05_full_pipeline_demo.ipynb.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm.auto import tqdm
+
+from r2a_utils.config import ConfigError, StageConfig
+from r2a_utils.skeleton import J, KeypointError
+
+RENDERERS = ("warp",)  # the GAN renderer joins when its weights ship (Stage 3)
+
+
+@dataclasses.dataclass(frozen=True)
+class PipelineConfig(StageConfig):
+    """What ``animate`` does; saved in the run summary."""
+
+    renderer: str = "warp"
+    smoothing: str = "savgol"  # savgol | one_euro | none
+    height: int = 384  # anime video height in pixels; width follows the character's canvas
+    composite_height: int = 256
+    max_frames: int = 0  # 0 = the whole video
+    audio: bool = True  # copy the input's audio into the anime video
+    min_found: float = 0.25  # below this share of frames with a person: refuse (likely wrong video)
+
+    SMOKE_OVERRIDES = {"height": 256, "composite_height": 192, "max_frames": 24}
+
+    def __post_init__(self) -> None:
+        if self.renderer not in RENDERERS:
+            raise ConfigError(f"renderer {self.renderer!r} is not available; choose from {', '.join(RENDERERS)}")
+
+
+@dataclasses.dataclass
+class AnimationResult:
+    anime_path: Path
+    composite_path: Path | None
+    frames: int
+    fps: float
+    size: tuple[int, int]
+    notes: list[str]
+    seconds: dict[str, float]
+    character_keypoints: np.ndarray
+    target_keypoints: np.ndarray
+
+    def summary(self) -> dict:
+        return {"anime_video": str(self.anime_path), "composite_video": str(self.composite_path),
+                "frames": self.frames, "fps": self.fps, "size": list(self.size), "notes": self.notes,
+                "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
+
+
+def character_joints(character: str | os.PathLike | np.ndarray, joints_file: str | os.PathLike | None = None,
+                     path_for_messages: str | os.PathLike | None = None) -> np.ndarray:
+    """The character's joints: from ``joints_file`` if given, else the anime pose network
+    (which raises a clear error pointing to a joints file when it is not confident)."""
+    from r2a_utils.pose.anime import AnimePoseEstimator, load_joints_json, require_confident_pose
+
+    if joints_file is not None:
+        return load_joints_json(joints_file)
+    return require_confident_pose(AnimePoseEstimator().estimate_image(character), path_for_messages or
+                                  (character if isinstance(character, (str, os.PathLike)) else None))
+
+
+def _canvas(picture: np.ndarray, alpha: np.ndarray | None, targets: np.ndarray, height: int,
+            margin: float = 0.06):
+    """Pad the picture so every target pose fits, then scale to ``height``; returns the new
+    RGBA reference, a function mapping picture pixels to canvas pixels, and the canvas size."""
+    h, w = picture.shape[:2]
+    xy = targets[..., :2][np.isfinite(targets[..., :2]).all(-1)]
+    lo = np.minimum(xy.min(0) if len(xy) else [0, 0], [0, 0])
+    hi = np.maximum(xy.max(0) if len(xy) else [w, h], [w, h])
+    pad = margin * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    k = height / (hi[1] - lo[1])
+    size = (int(round((hi[0] - lo[0]) * k / 2)) * 2, height)
+    m = np.array([[k, 0, -lo[0] * k], [0, k, -lo[1] * k]], np.float32)
+    rgba = np.dstack([picture, alpha if alpha is not None else np.full((h, w), 255, np.uint8)])
+    ref = cv2.warpAffine(rgba, m, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=(255, 255, 255, 0))
+
+    def to_canvas(kps: np.ndarray) -> np.ndarray:
+        out = np.array(kps, np.float32, copy=True)
+        out[..., :2] = out[..., :2] * k - lo * k
+        return out
+
+    return ref, to_canvas, size
+
+
+def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str | os.PathLike,
+            cfg: PipelineConfig = PipelineConfig(), character_joints_file: str | os.PathLike | None = None,
+            character_mask: str | os.PathLike | None = None, composite: bool = True, progress: bool = True,
+            on_progress: Callable[[float, str], None] | None = None) -> AnimationResult:
+    """Animate ``character`` with the motion of the person in ``video``.
+
+    Args:
+        video: real human video (any size, fps, rotation).
+        character: picture of the character standing (PNG with alpha is best).
+        out_dir: where ``<video>_<character>_anime.mp4`` and ``..._composite.mp4`` go.
+        character_joints_file: joints JSON to use instead of the anime pose network.
+        character_mask: optional mask image (white = character) for pictures without alpha.
+        on_progress: called with (fraction done, stage) — the Gradio app's progress bar.
+    Raises:
+        VideoError, PoseError, CharacterImageError, KeypointError: bad input, named.
+    """
+    from r2a_utils.normalize import normalize_to_character
+    from r2a_utils.pose.anime import load_character_image
+    from r2a_utils.pose.human import estimate_video_cached
+    from r2a_utils.smoothing import SmoothingConfig, smooth_keypoints
+    from r2a_utils.video import VideoReader, VideoWriter, probe
+    from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side
+    from r2a_utils.warp import WarpRenderer
+
+    report = on_progress or (lambda f, s: None)
+    seconds: dict[str, float] = {}
+    t0 = time.perf_counter()
+    info = probe(video)  # VideoError for missing / empty / non-video files, before any work
+    picture, alpha = load_character_image(character)
+    mask = None
+    if character_mask is not None:
+        mask_img, _ = load_character_image(character_mask)
+        mask = cv2.resize(mask_img[..., 0], (picture.shape[1], picture.shape[0]), interpolation=cv2.INTER_NEAREST)
+    char_kps = character_joints(picture, character_joints_file, character)
+    seconds["character"] = time.perf_counter() - t0
+    report(0.05, "human pose")
+
+    t = time.perf_counter()
+    track = estimate_video_cached(video, max_frames=cfg.max_frames or None, progress=progress)
+    if track.found.mean() < cfg.min_found:
+        raise KeypointError(f"{video}: a person was found in only {track.found.sum()} of {len(track)} frames; "
+                            f"is this the right video?")
+    notes = list(track.notes)
+    real = smooth_keypoints(track.keypoints, track.fps, SmoothingConfig(method=cfg.smoothing))
+    seconds["pose"] = time.perf_counter() - t
+    report(0.35, "normalization")
+
+    t = time.perf_counter()
+    targets = normalize_to_character(real, char_kps)
+    body = [J[n] for n in ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")]
+    usable = np.isfinite(targets[:, body, 0]).all(1)
+    held = 0
+    for i in range(len(targets)):  # a frame without a body holds the last pose (or the picture's)
+        if not usable[i]:
+            targets[i] = targets[i - 1] if i > 0 else char_kps
+            held += 1
+    if held:
+        notes.append(f"{held} frames had no body pose; they hold the previous pose")
+    ref, to_canvas, size = _canvas(picture, alpha, targets, cfg.height)
+    canvas_char, canvas_targets = to_canvas(char_kps), to_canvas(targets)
+    if mask is not None:
+        mask = _canvas(np.dstack([mask] * 3), None, targets, cfg.height)[0][..., 0]
+    renderer = WarpRenderer(ref, canvas_char, mask=mask if mask is not None else None)
+    seconds["normalize"] = time.perf_counter() - t
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{Path(video).stem}_{Path(character).stem}"
+    anime_path, comp_path = out_dir / f"{stem}_anime.mp4", out_dir / f"{stem}_composite.mp4"
+    fps = info.fps
+    audio = video if (cfg.audio and info.has_audio) else None
+    t = time.perf_counter()
+    reference_panel = ref[..., :3].copy()
+    reference_panel[ref[..., 3] == 0] = 255
+    anime_out = VideoWriter(anime_path, fps, size, audio_from=audio)
+    comp_out = None
+    n = len(canvas_targets)
+    try:
+        with VideoReader(video, max_frames=n) as reader:
+            for i, frame in enumerate(tqdm(reader, total=n, desc="render", disable=not progress)):
+                if i >= n:
+                    break
+                rgba = renderer.render(canvas_targets[i])
+                a = rgba[..., 3:4].astype(np.float32) / 255.0
+                anime = (rgba[..., :3] * a + 255 * (1 - a)).astype(np.uint8)
+                anime_out.write(anime)
+                if composite:
+                    panels = dict(zip(PANEL_ORDER, (reference_panel, draw_skeleton(frame, real[i]),
+                                                   pose_image(canvas_targets[i], size), anime)))
+                    tile = side_by_side(panels, height=cfg.composite_height)
+                    if comp_out is None:
+                        comp_out = VideoWriter(comp_path, fps, (tile.shape[1], tile.shape[0]))
+                    comp_out.write(tile)
+                if i % 10 == 0:
+                    report(0.4 + 0.6 * i / n, "rendering")
+        if i + 1 < n:
+            raise KeypointError(f"{video}: ended after {i + 1} frames, the pose track has {n}")
+        anime_out.close()
+        if comp_out is not None:
+            comp_out.close()
+    except BaseException:
+        anime_out.abort()
+        if comp_out is not None:
+            comp_out.abort()
+        raise
+    seconds["render"] = time.perf_counter() - t
+    seconds["total"] = time.perf_counter() - t0
+    report(1.0, "done")
+    return AnimationResult(anime_path, comp_path if composite else None, n, float(fps), size, notes, seconds,
+                           char_kps, targets)
