@@ -77,6 +77,27 @@ def character_joints(character: str | os.PathLike | np.ndarray, joints_file: str
                                   (character if isinstance(character, (str, os.PathLike)) else None))
 
 
+def load_animated_drawing(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """An AnimatedDrawings character folder (texture.png, mask.png, char_cfg.yaml) as an RGBA
+    picture (mask as alpha) and OpenPose-18 joints converted from its 16-joint skeleton."""
+    import yaml
+    from PIL import Image
+
+    from r2a_utils.skeleton import from_animated_drawings
+
+    folder = Path(folder)
+    try:
+        cfg = yaml.safe_load((folder / "char_cfg.yaml").read_text())
+        texture = np.asarray(Image.open(folder / "texture.png").convert("RGB"))
+        mask = np.asarray(Image.open(folder / "mask.png").convert("L"))
+    except (OSError, yaml.YAMLError) as e:
+        raise KeypointError(f"{folder}: not an AnimatedDrawings character folder ({e.__class__.__name__}: {e})") from None
+    if mask.shape != texture.shape[:2]:
+        raise KeypointError(f"{folder}: mask.png and texture.png differ in size")
+    kps = from_animated_drawings(cfg["skeleton"])
+    return np.dstack([texture, np.where(mask > 127, 255, 0).astype(np.uint8)]), kps
+
+
 def _canvas(picture: np.ndarray, alpha: np.ndarray | None, targets: np.ndarray, height: int,
             margin: float = 0.06):
     """Pad the picture so every target pose fits, then scale to ``height``; returns the new
