@@ -58,15 +58,19 @@ def sample_character_spec() -> CharacterSpec:
     return random_character(SAMPLE_CHARACTER_SEED)
 
 
+def _sample_paths(kind: str, num_frames: int, size: tuple[int, int]) -> tuple[Path, Path]:
+    """Cached location of a sample video and of its ground-truth keypoints beside it."""
+    path = cache_dir() / "samples" / f"sample_{kind}_v{SAMPLE_VERSION}_{num_frames}f_{size[0]}x{size[1]}.mp4"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path, path.with_suffix(".keypoints.npy")
+
+
 def sample_video(num_frames: int = 48, size: tuple[int, int] = (384, 512), fps: int = 24) -> Path:
     """Path to the embedded 'real' clip (rendered on first use). Ground-truth keypoints
     ``(T, 18, 3)`` are saved beside it as ``<name>.keypoints.npy``."""
-    name = f"sample_dance_v{SAMPLE_VERSION}_{num_frames}f_{size[0]}x{size[1]}"
-    path = cache_dir() / "samples" / f"{name}.mp4"
-    kp_path = path.with_suffix(".keypoints.npy")
+    path, kp_path = _sample_paths("dance", num_frames, size)
     if path.exists() and kp_path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
     spec = sample_human_spec()
     track = layout_for_character(builtin_dance(num_frames, fps), spec, size)
     bg = room_background(size)
@@ -110,12 +114,9 @@ def sample_group_video(num_frames: int = 48, size: tuple[int, int] = (640, 480),
     The left person is larger (nearer); ``<name>.keypoints.npy`` holds both people's
     ground truth as ``(T, 2, 18, 3)``, left person first.
     """
-    name = f"sample_group_v{SAMPLE_VERSION}_{num_frames}f_{size[0]}x{size[1]}"
-    path = cache_dir() / "samples" / f"{name}.mp4"
-    kp_path = path.with_suffix(".keypoints.npy")
+    path, kp_path = _sample_paths("group", num_frames, size)
     if path.exists() and kp_path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
     w, h = size
     people = []
     for spec, box, offset in ((sample_human_spec(), (int(w * 0.5), h, 0), 0),

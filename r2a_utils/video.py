@@ -15,19 +15,16 @@ from types import TracebackType
 import av
 import numpy as np
 
+from r2a_utils.errors import InputFileError
+
 av.logging.set_level(av.logging.PANIC)  # we report problems ourselves, as VideoError
 
 
 _IMAGE_FORMATS = ("image2", "apng", "tiff")
 
 
-class VideoError(RuntimeError):
+class VideoError(InputFileError, RuntimeError):
     """A video that cannot be used: missing, empty, corrupt, unsupported. Names the file."""
-
-    def __init__(self, path: str | os.PathLike, problem: str):
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -39,17 +39,14 @@ from r2a_utils.characters.spec import CharacterSpec, random_character
 from r2a_utils.config import StageConfig
 from r2a_utils.skeleton import NUM_JOINTS, KeypointError, as_keypoints
 from r2a_utils.video import VideoReader, VideoError, probe
+from r2a_utils.errors import InputFileError
 
 MANIFEST_VERSION = 1
 SPLITS = ("train", "val_character", "val_clip", "val_both")
 
 
-class DatasetError(RuntimeError):
+class DatasetError(InputFileError, RuntimeError):
     """A dataset folder or manifest that cannot be used; names the file and the problem."""
-
-    def __init__(self, path: str | os.PathLike, problem: str):
-        self.path = str(path)
-        super().__init__(f"{self.path}: {problem}")
 
 
 @dataclasses.dataclass(frozen=True)

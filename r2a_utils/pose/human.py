@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from r2a_utils.config import StageConfig
 from r2a_utils.skeleton import J, MEDIAPIPE_TO_OP18, NUM_JOINTS, empty_pose, from_mediapipe33, torso_size, visible
 from r2a_utils.video import VideoReader, probe
+from r2a_utils.errors import InputFileError
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ start-up chatter
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -43,12 +44,8 @@ CACHE_VERSION = 1
 FOUND, NO_PERSON, OTHER_PERSON = "found", "no_person", "other_person"
 
 
-class PoseError(ValueError):
+class PoseError(InputFileError, ValueError):
     """No usable pose in the input (e.g. no person in any frame); names the file."""
-
-    def __init__(self, path: str | os.PathLike, problem: str):
-        self.path = str(path)
-        super().__init__(f"{self.path}: {problem}")
 
 
 @dataclasses.dataclass(frozen=True)
