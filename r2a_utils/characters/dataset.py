@@ -37,9 +37,9 @@ from r2a_utils.characters.motion import Motion, layout_for_character, motion_fro
 from r2a_utils.characters.render import render_character
 from r2a_utils.characters.spec import CharacterSpec, random_character
 from r2a_utils.config import StageConfig
+from r2a_utils.errors import InputFileError
 from r2a_utils.skeleton import NUM_JOINTS, KeypointError, as_keypoints
 from r2a_utils.video import VideoReader, VideoError, probe
-from r2a_utils.errors import InputFileError
 
 MANIFEST_VERSION = 1
 SPLITS = ("train", "val_character", "val_clip", "val_both")

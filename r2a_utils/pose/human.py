@@ -32,9 +32,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import StageConfig
+from r2a_utils.errors import InputFileError
 from r2a_utils.skeleton import J, MEDIAPIPE_TO_OP18, NUM_JOINTS, empty_pose, from_mediapipe33, torso_size, visible
 from r2a_utils.video import VideoReader, probe
-from r2a_utils.errors import InputFileError
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ start-up chatter
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
