@@ -82,3 +82,12 @@ def test_character_without_a_pose_asks_for_joints_then_works_with_them(tmp_path,
     joints.write_text(json.dumps(src))
     assert main(["animate", "--video", video, "--character", str(blank), "--character-joints", str(joints),
                  "--height", "192", "--out", str(tmp_path / "o2")]) == 0
+
+
+def test_one_frame_video_gives_a_one_frame_animation(tmp_path):
+    from r2a_utils.video import read_frames
+
+    one = write_video(tmp_path / "one.mp4", read_frames(sample_video(num_frames=12))[:1], 24)
+    assert main(["animate", "--video", str(one), "--height", "192", "--out", str(tmp_path / "out")]) == 0
+    s = _summary(tmp_path / "out")
+    assert probe(s["anime_video"]).num_frames == 1 and probe(s["composite_video"]).num_frames == 1
