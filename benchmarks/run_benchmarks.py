@@ -4,6 +4,7 @@
 
 Stage 1: procedural character render frames/second; video decode and encode frames/second
 of the embedded sample. Stage 2a: mediapipe pose and smoothing frames/second.
+Stage 2b: anime pose milliseconds per image, normalization frames/second.
 Later stages add their figures here.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import platform
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import psutil
@@ -27,6 +29,10 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=240)
     ap.add_argument("--size", default="192x256", help="render size WIDTHxHEIGHT (the report's 256x192 is HxW)")
     ap.add_argument("--video", help="video for the pose figure (default: dance_stage.mp4 if fetched, else the sample)")
+    ap.add_argument("--character", help="character picture for the pipeline figure (default: embedded)")
+    ap.add_argument("--joints", help="joints JSON for --character")
+    ap.add_argument("--long-video-seconds", type=float, default=0,
+                    help="also animate a looped 720p clip this long and print memory as it goes")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
     print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cpus, python {platform.python_version()}")
@@ -49,6 +55,11 @@ def main() -> None:
         enc = len(frames) / (time.perf_counter() - t0)
     print(f"video decode {frames[0].shape[1]}x{frames[0].shape[0]}: {dec:.0f} frames/s; encode h264: {enc:.0f} frames/s")
     bench_pose(a.video)
+    bench_anime_pose()
+    bench_normalize()
+    bench_pipeline(a.video, a.character, a.joints)
+    if a.long_video_seconds:
+        bench_long_video(a.long_video_seconds)
     print(f"peak RSS: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
 
 
@@ -77,6 +88,102 @@ def bench_pose(video: str | None) -> None:
         t0 = time.perf_counter()
         smooth_keypoints(kps, 24.0, cfg)
         print(f"stage2a smoothing {method}: {len(kps) / (time.perf_counter() - t0):.0f} frames/s")
+
+
+def bench_anime_pose() -> None:
+    """Stage 2b: anime pose network, milliseconds per character image (embedded character)."""
+    from r2a_utils.pose.anime import WEIGHTS, AnimePoseEstimator
+    from r2a_utils.samples import sample_character
+
+    if not WEIGHTS.exists():
+        print("stage2b anime pose: no shipped weights, skipped")
+        return
+    est = AnimePoseEstimator()
+    path = sample_character()
+    est.estimate_image(path)  # warm-up
+    fps = frames_per_second(lambda t: est.estimate_image(path), 30)
+    print(f"stage2b anime pose ({est.cfg.input_size}px input, {est.device}): {1000 / fps:.1f} ms per image "
+          f"incl. loading and cropping")
+
+
+def bench_normalize() -> None:
+    """Stage 2b: normalization frames/second on the built-in dance."""
+    from r2a_utils.normalize import normalization_ground_truth, normalize_to_character
+
+    real, char, _, _ = normalization_ground_truth(builtin_dance(480), random_character(0))
+    t0 = time.perf_counter()
+    normalize_to_character(real, char)
+    print(f"stage2b normalization: {len(real) / (time.perf_counter() - t0):.0f} frames/s")
+
+
+def _pipeline_run(video, character, joints, out, height, on_progress=None):
+    from r2a_utils.pipeline import PipelineConfig, animate
+
+    return animate(video, character, out, PipelineConfig(height=height), character_joints_file=joints,
+                   progress=False, on_progress=on_progress)
+
+
+def bench_pipeline(video: str | None, character: str | None, joints: str | None) -> None:
+    """End to end: per-stage seconds and frames/second at 256-pixel-high output (192x256-ish)."""
+    from r2a_utils.pose.human import pose_cache_path, HumanPoseConfig
+    from r2a_utils.samples import sample_character
+
+    if video is None:
+        try:
+            from r2a_utils.data import fetch
+
+            video = str(fetch("dance_stage"))
+        except Exception:
+            video = str(sample_video(num_frames=48))
+    if character is None:
+        character = str(sample_character())
+        joints = joints or str(sample_character().with_suffix(".joints.json"))
+    with tempfile.TemporaryDirectory() as d:
+        pose_cache_path(video, HumanPoseConfig()).unlink(missing_ok=True)  # time the pose stage too
+        res = _pipeline_run(video, character, joints, d, 256)
+        s = res.seconds
+        print(f"pipeline (warp) {res.size[0]}x{res.size[1]} on {Path(video).name}, {res.frames} frames: "
+              f"end to end {res.frames / s['total']:.1f} frames/s; per stage frames/s: pose "
+              f"{res.frames / s['pose']:.1f}, render+encode {res.frames / s['render']:.1f}; "
+              f"with the pose cached: {res.frames / (s['total'] - s['pose']):.1f} frames/s")
+
+
+def bench_long_video(seconds: float) -> None:
+    """Memory over a long 720p video: peak RSS at quarters of the run should stay flat."""
+    from r2a_utils.samples import sample_character
+    from r2a_utils.video import VideoReader, VideoWriter
+
+    try:
+        from r2a_utils.data import fetch
+
+        src = str(fetch("dance_stage"))
+    except Exception:
+        src = str(sample_video(num_frames=48))
+    proc = psutil.Process()
+    with tempfile.TemporaryDirectory() as d:
+        long = f"{d}/long.mp4"
+        with VideoReader(src) as r:
+            fps, clip = r.fps, list(r)
+        n = int(seconds * float(fps))
+        with VideoWriter(long, fps, (clip[0].shape[1], clip[0].shape[0])) as w:
+            for i in range(n):  # forwards then backwards, so the motion stays continuous
+                k = i % (2 * len(clip) - 2)
+                w.write(clip[k if k < len(clip) else 2 * len(clip) - 2 - k])
+        del clip
+        marks = []
+
+        def on_progress(frac, stage):
+            marks.append((round(frac, 2), stage, proc.memory_info().rss / 2**20))
+
+        t0 = time.perf_counter()
+        character = sample_character()
+        res = _pipeline_run(long, str(character), str(character.with_suffix(".joints.json")), d, 256, on_progress)
+        took = time.perf_counter() - t0
+    render = [m for m in marks if m[1] == "rendering"]
+    quarters = [render[int(q * (len(render) - 1))] for q in (0, 0.25, 0.5, 0.75, 1.0)]
+    print(f"long video: {n} frames ({seconds:.0f} s of 720p) in {took:.0f} s "
+          f"({res.frames / took:.1f} frames/s end to end)")
+    print("  RSS while rendering: " + ", ".join(f"{100 * f:.0f}% {rss:.0f} MB" for f, _, rss in quarters))
 
 
 if __name__ == "__main__":
