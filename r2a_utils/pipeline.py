@@ -184,8 +184,11 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     ref, to_canvas, size = _canvas(picture, alpha, targets, cfg.height)
     canvas_char, canvas_targets = to_canvas(char_kps), to_canvas(targets)
     if mask is not None:
-        mask = _canvas(np.dstack([mask] * 3), None, targets, cfg.height)[0][..., 0]
-    renderer = WarpRenderer(ref, canvas_char, mask=mask if mask is not None else None)
+        warped = _canvas(np.dstack([mask] * 3), None, targets, cfg.height)[0]
+        mask = np.where(warped[..., 3] > 0, warped[..., 0], 0)  # the padding is background
+    # without transparency the picture's own background must not move with the body: give the
+    # renderer RGB only, so it cuts the character out (mask, or GrabCut from the skeleton)
+    renderer = WarpRenderer(ref if alpha is not None else ref[..., :3], canvas_char, mask=mask)
     seconds["normalize"] = time.perf_counter() - t
 
     out_dir = Path(out_dir)

@@ -24,3 +24,22 @@ def test_animated_drawings_folder(shared):
     rgba, kps = load_animated_drawing(shared / "characters" / "drawn_char1")
     assert rgba.shape[2] == 4 and np.isfinite(kps[1:14, :2]).all() and np.isnan(kps[0, 0])  # no face joints
     assert rgba[..., 3].max() == 255 and rgba[..., 3].min() == 0
+
+
+def test_picture_without_transparency_leaves_its_background_behind(tmp_path):
+    """A character on a grey page: the grey must not travel with the body parts."""
+    from PIL import Image
+
+    from r2a_utils.samples import sample_character, sample_video
+
+    src = sample_character()
+    rgba = np.asarray(Image.open(src))
+    a = rgba[..., 3:4] / 255.0
+    grey = np.array([200, 200, 200])
+    Image.fromarray((rgba[..., :3] * a + grey * (1 - a)).astype(np.uint8)).save(tmp_path / "on_grey.png")
+    res = animate(sample_video(num_frames=12), tmp_path / "on_grey.png", tmp_path / "out",
+                  PipelineConfig(height=192, max_frames=6), character_joints_file=src.with_suffix(".joints.json"),
+                  progress=False)
+    frame = read_frames(res.anime_path)[3].astype(int)
+    greyish = (np.abs(frame - grey).sum(-1) < 20).mean()
+    assert greyish < 0.02, f"{100 * greyish:.1f}% of the frame is the picture's grey background"
