@@ -73,7 +73,9 @@ def character_joints(character: str | os.PathLike | np.ndarray, joints_file: str
 
     if joints_file is not None:
         return load_joints_json(joints_file)
-    return require_confident_pose(AnimePoseEstimator().estimate_image(character), path_for_messages or
+    with AnimePoseEstimator() as estimator:
+        kps = estimator.estimate_image(character)
+    return require_confident_pose(kps, path_for_messages or
                                   (character if isinstance(character, (str, os.PathLike)) else None))
 
 

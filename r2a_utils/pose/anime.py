@@ -407,6 +407,18 @@ class AnimePoseEstimator:
         self.history = ckpt.get("history", [])
         self.path = path
 
+    def close(self) -> None:
+        """Release the mediapipe graph used for the human-model check (if one was started)."""
+        if self._human is not None:
+            self._human.close()
+            self._human = None
+
+    def __enter__(self) -> AnimePoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def estimate(self, images: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
         """Keypoints ``(N, 18, 3)`` for square RGB images of the network's input size."""
         import torch

@@ -7,7 +7,7 @@ from r2a_utils.pose.anime import (WEIGHTS, AnimePoseConfig, AnimePoseEstimator, 
                                   decode_heatmaps, evaluate_procedural, foreground_box, load_character_image,
                                   require_confident_pose, synth_sample, train_anime_pose)
 from r2a_utils.samples import sample_character
-from r2a_utils.skeleton import J, KeypointError
+from r2a_utils.skeleton import J
 
 
 def test_odd_image_modes_become_rgb(tmp_path):

@@ -1,11 +1,10 @@
 """Training-free warp renderer: identity, Stage-1 pairs, joints that hold together, bad input."""
 import numpy as np
 import pytest
-from PIL import Image
 
 from r2a_utils.characters import Motion, builtin_dance, layout_for_character, random_character, render_character
 from r2a_utils.metrics import ssim
-from r2a_utils.skeleton import J, LIMBS, KeypointError
+from r2a_utils.skeleton import J, KeypointError
 from r2a_utils.warp import LIMB_PARTS, WarpError, WarpRenderer, character_mask
 
 
