@@ -70,13 +70,20 @@ def pck(pred: np.ndarray, ref: np.ndarray, alpha: float = 0.1, scale: np.ndarray
     return float(np.nansum(per * counts) / counts.sum())
 
 
-def pckh(pred: np.ndarray, ref: np.ndarray, head_size: np.ndarray, alpha: float = 0.5) -> float:
-    """PCKh@alpha: share of joints within ``alpha`` x the head segment of the reference.
+def pckh(pred: np.ndarray, ref: np.ndarray, head_size: np.ndarray,
+         alpha: float = 0.5) -> tuple[float, np.ndarray]:
+    """PCKh@alpha: share of reference joints within ``alpha`` x the head segment.
 
     ``head_size`` is one length per image (head-neck distance, as the Anime Drawings
-    Dataset defines it); only joints present in both count.
+    Dataset defines it). Unlike ``pck``, a joint the prediction does not report counts as
+    a miss, not as absent: an estimator must not score higher by staying silent.
+    Returns:
+        ``(overall, per_joint (18,))``.
     """
-    return pck(pred, ref, alpha, scale=np.asarray(head_size, np.float64))
+    per, counts = pck_per_joint(pred, ref, alpha, scale=np.asarray(head_size, np.float64))
+    hits = np.nan_to_num(per) * counts
+    total = (~np.isnan(np.asarray(ref)[..., 0])).sum(axis=tuple(range(np.ndim(ref) - 2)))
+    return float(hits.sum() / total.sum()), hits / np.maximum(total, 1)
 
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:

@@ -558,7 +558,7 @@ def evaluate_procedural(estimator, n: int = 200, alpha: float = 0.5, seed: int =
     ``estimator`` is anything with ``estimate(images) -> (N, 18, 3)`` or that function itself
     (e.g. ``HumanPoseEstimator().estimate_images`` for the mediapipe baseline).
     """
-    from r2a_utils.metrics import pck_per_joint
+    from r2a_utils.metrics import pckh
 
     cfg = getattr(estimator, "cfg", AnimePoseConfig())
     cfg = cfg.replace(input_size=input_size) if input_size else cfg
@@ -567,13 +567,10 @@ def evaluate_procedural(estimator, n: int = 200, alpha: float = 0.5, seed: int =
     gt = gt.copy()
     gt[gt[..., 2] <= 0] = np.nan  # joints pushed out of the picture are not scored
     preds = np.concatenate([estimate(images[i:i + 50]) for i in range(0, n, 50)])
-    per, counts = pck_per_joint(preds, gt, alpha, scale=head)
+    score, per_joint = pckh(preds, gt, head, alpha)
     found = ~np.isnan(preds[..., 0]) & ~np.isnan(gt[..., 0])
-    # a joint the estimator did not report counts as a miss, not as absent
-    hits = np.nan_to_num(per) * counts
-    total = (~np.isnan(gt[..., 0])).sum(0)
-    return {"pckh": float(hits.sum() / total.sum()), "per_joint": (hits / np.maximum(total, 1)).tolist(),
-            "found": float(found.sum() / total.sum()), "images": n}
+    return {"pckh": score, "per_joint": per_joint.tolist(),
+            "found": float(found.sum() / (~np.isnan(gt[..., 0])).sum()), "images": n}
 
 
 def load_anime_drawings(json_path: str | os.PathLike) -> list[dict]:
@@ -602,7 +599,7 @@ def evaluate_anime_drawings(estimator, entries: list[dict], images_root: str | o
     The head segment is the annotated head-neck distance, as in the dataset's paper. Images
     are looked up by ``file_name`` (and by its base name); missing ones are counted, not scored.
     """
-    from r2a_utils.metrics import pck_per_joint
+    from r2a_utils.metrics import pckh
 
     root = Path(images_root)
     preds, gts, heads, missing = [], [], [], 0
@@ -620,9 +617,7 @@ def evaluate_anime_drawings(estimator, entries: list[dict], images_root: str | o
         heads.append(np.linalg.norm(e["head"] - e["keypoints"][J["neck"], :2]))
     if not preds:
         return {"pckh": float("nan"), "images": 0, "missing": missing}
-    per, counts = pck_per_joint(np.stack(preds), np.stack(gts), alpha, scale=np.array(heads))
-    total = (~np.isnan(np.stack(gts)[..., 0])).sum(0)
-    return {"pckh": float((np.nan_to_num(per) * counts).sum() / total.sum()), "images": len(preds),
+    return {"pckh": pckh(np.stack(preds), np.stack(gts), np.array(heads), alpha)[0], "images": len(preds),
             "missing": missing}
 
 

@@ -37,3 +37,13 @@ def test_jitter_is_mean_acceleration():
     assert jitter(k) == pytest.approx((2 + 4 + 2) / 4)
     with pytest.raises(KeypointError):
         jitter(k[:2])
+
+
+def test_pckh_counts_unreported_joints_as_misses():
+    from r2a_utils.metrics import pckh
+
+    ref = _pose()
+    pred = ref.copy()
+    pred[:, J["left_ear"]] = np.nan  # silent on one joint: a miss, unlike pck
+    score, per = pckh(pred, ref, np.full(5, 100.0), 0.5)
+    assert score == pytest.approx(17 / 18) and per[J["left_ear"]] == 0 and per[J["nose"]] == 1
