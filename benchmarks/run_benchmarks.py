@@ -63,19 +63,23 @@ def main() -> None:
     print(f"peak RSS: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
 
 
+def _real_clip() -> str:
+    """dance_stage.mp4 when the sample data is reachable, else the embedded sample video."""
+    try:
+        from r2a_utils.data import fetch
+
+        return str(fetch("dance_stage"))
+    except Exception:  # no data here: the embedded sample still gives a figure
+        return str(sample_video(num_frames=48))
+
+
 def bench_pose(video: str | None) -> None:
     """Stage 2a: mediapipe frames/second on a real clip (or the embedded sample), and smoothing."""
     from r2a_utils.pose import HumanPoseEstimator
     from r2a_utils.smoothing import SmoothingConfig, smooth_keypoints
     from r2a_utils.video import read_frames
 
-    if video is None:
-        try:
-            from r2a_utils.data import fetch
-
-            video = str(fetch("dance_stage"))
-        except Exception:  # no data here: the embedded sample still gives a figure
-            video = str(sample_video(num_frames=48))
+    video = video or _real_clip()
     frames = read_frames(video, max_frames=120)
     with HumanPoseEstimator() as est:
         steps = iter(est.track(frames, 24.0))
@@ -128,13 +132,7 @@ def bench_pipeline(video: str | None, character: str | None, joints: str | None)
     from r2a_utils.pose.human import pose_cache_path, HumanPoseConfig
     from r2a_utils.samples import sample_character
 
-    if video is None:
-        try:
-            from r2a_utils.data import fetch
-
-            video = str(fetch("dance_stage"))
-        except Exception:
-            video = str(sample_video(num_frames=48))
+    video = video or _real_clip()
     if character is None:
         character = str(sample_character())
         joints = joints or str(sample_character().with_suffix(".joints.json"))
@@ -153,12 +151,7 @@ def bench_long_video(seconds: float) -> None:
     from r2a_utils.samples import sample_character
     from r2a_utils.video import VideoReader, VideoWriter
 
-    try:
-        from r2a_utils.data import fetch
-
-        src = str(fetch("dance_stage"))
-    except Exception:
-        src = str(sample_video(num_frames=48))
+    src = _real_clip()
     proc = psutil.Process()
     with tempfile.TemporaryDirectory() as d:
         long = f"{d}/long.mp4"
