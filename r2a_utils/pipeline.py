@@ -100,11 +100,12 @@ def load_animated_drawing(folder: str | os.PathLike) -> tuple[np.ndarray, np.nda
     return np.dstack([texture, np.where(mask > 127, 255, 0).astype(np.uint8)]), kps
 
 
-def _canvas(picture: np.ndarray, alpha: np.ndarray | None, targets: np.ndarray, height: int,
-            margin: float = 0.06):
-    """Pad the picture so every target pose fits, then scale to ``height``; returns the new
-    RGBA reference, a function mapping picture pixels to canvas pixels, and the canvas size."""
-    h, w = picture.shape[:2]
+def _canvas(picture_size: tuple[int, int], targets: np.ndarray, height: int, margin: float = 0.06):
+    """The output canvas: the picture padded so every target pose fits, scaled to ``height``.
+
+    Returns the 2x3 map from picture pixels to canvas pixels and the canvas (width, height).
+    """
+    w, h = picture_size
     xy = targets[..., :2][np.isfinite(targets[..., :2]).all(-1)]
     lo = np.minimum(xy.min(0) if len(xy) else [0, 0], [0, 0])
     hi = np.maximum(xy.max(0) if len(xy) else [w, h], [w, h])
@@ -112,17 +113,13 @@ def _canvas(picture: np.ndarray, alpha: np.ndarray | None, targets: np.ndarray, 
     lo, hi = lo - pad, hi + pad
     k = height / (hi[1] - lo[1])
     size = (int(round((hi[0] - lo[0]) * k / 2)) * 2, height)
-    m = np.array([[k, 0, -lo[0] * k], [0, k, -lo[1] * k]], np.float32)
-    rgba = np.dstack([picture, alpha if alpha is not None else np.full((h, w), 255, np.uint8)])
-    ref = cv2.warpAffine(rgba, m, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_CONSTANT,
-                         borderValue=(255, 255, 255, 0))
+    return np.array([[k, 0, -lo[0] * k], [0, k, -lo[1] * k]], np.float32), size
 
-    def to_canvas(kps: np.ndarray) -> np.ndarray:
-        out = np.array(kps, np.float32, copy=True)
-        out[..., :2] = out[..., :2] * k - lo * k
-        return out
 
-    return ref, to_canvas, size
+def _to_canvas(m: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    out = np.array(kps, np.float32, copy=True)
+    out[..., :2] = out[..., :2] @ m[:, :2].T + m[:, 2]
+    return out
 
 
 def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str | os.PathLike,
@@ -183,11 +180,13 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
             held += 1
     if held:
         notes.append(f"{held} frames had no body pose; they hold the previous pose")
-    ref, to_canvas, size = _canvas(picture, alpha, targets, cfg.height)
-    canvas_char, canvas_targets = to_canvas(char_kps), to_canvas(targets)
-    if mask is not None:
-        warped = _canvas(np.dstack([mask] * 3), None, targets, cfg.height)[0]
-        mask = np.where(warped[..., 3] > 0, warped[..., 0], 0)  # the padding is background
+    m, size = _canvas((picture.shape[1], picture.shape[0]), targets, cfg.height)
+    canvas_char, canvas_targets = _to_canvas(m, char_kps), _to_canvas(m, targets)
+    opaque = alpha if alpha is not None else np.full(picture.shape[:2], 255, np.uint8)
+    ref = cv2.warpAffine(np.dstack([picture, opaque]), m, size, flags=cv2.INTER_AREA,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255, 0))
+    if mask is not None:  # the padding is background
+        mask = cv2.warpAffine(mask, m, size, flags=cv2.INTER_NEAREST, borderValue=0)
     # without transparency the picture's own background must not move with the body: give the
     # renderer RGB only, so it cuts the character out (mask, or GrabCut from the skeleton)
     renderer = WarpRenderer(ref if alpha is not None else ref[..., :3], canvas_char, mask=mask)
