@@ -150,6 +150,16 @@ class WarpRenderer:
             (kps[J["right_hip"], :2] + kps[J["left_hip"], :2]) / 2 - kps[J["neck"], :2]))
         self.layers = self._cut(rgb, alpha)
 
+    @classmethod
+    def from_picture(cls, picture: np.ndarray | str | os.PathLike, reference_kps: np.ndarray,
+                     mask: np.ndarray | None = None) -> WarpRenderer:
+        """From any character picture (file or array, odd modes handled): its transparency is
+        the cut-out when it has one; otherwise ``mask`` or GrabCut."""
+        from r2a_utils.pose.anime import load_character_image
+
+        rgb, alpha = load_character_image(picture)
+        return cls(np.dstack([rgb, alpha]) if alpha is not None else rgb, reference_kps, mask=mask)
+
     # ------------------------------------------------------------ preparation (once)
     def _cut(self, rgb: np.ndarray, alpha: np.ndarray | None) -> dict[str, _Layer]:
         """Split the picture into part layers (premultiplied RGBA), each pixel to its nearest part."""
@@ -286,8 +296,4 @@ class WarpRenderer:
 def render(reference_image: np.ndarray | str | os.PathLike, reference_kps: np.ndarray,
            target_kps: np.ndarray) -> np.ndarray:
     """One frame, functional form (prepares the character each call: use ``WarpRenderer`` for videos)."""
-    from r2a_utils.pose.anime import load_character_image
-
-    rgb, alpha = load_character_image(reference_image)
-    ref = np.dstack([rgb, alpha]) if alpha is not None else rgb
-    return WarpRenderer(ref, reference_kps).render(target_kps)
+    return WarpRenderer.from_picture(reference_image, reference_kps).render(target_kps)
