@@ -25,7 +25,6 @@ import numpy as np
 
 from r2a_utils.skeleton import FLIP_INDEX, J, LIMBS, NUM_JOINTS, KeypointError, as_keypoints, bone_lengths, rescale_bones
 
-_LEG_PATH = (("neck", "right_hip"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"))
 _PARTNER = {k: next(m for m, (p2, c2) in enumerate(LIMBS) if (FLIP_INDEX[p], FLIP_INDEX[c]) == (p2, c2))
             for k, (p, c) in enumerate(LIMBS)}  # each bone's mirror image (itself for the neck-nose)
 _BODY = list(range(12))  # the limb bones: neck-shoulders, neck-hips, arms, legs (not the face)
