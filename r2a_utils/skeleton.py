@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,19 @@ def torso_size(kps: np.ndarray) -> np.ndarray:
     """Neck to mid-hip distance ``(...,)``, the scale that PCK is normalized by."""
     mid_hip = np.nanmean(kps[..., [J["right_hip"], J["left_hip"]], :2], axis=-2)
     return np.linalg.norm(kps[..., J["neck"], :2] - mid_hip, axis=-1)
+
+
+def body_height(coords: np.ndarray) -> float:
+    """Neck-to-ankle path length (neck->hip->knee->ankle, the longer side), median over the
+    frames of ``coords`` ``(T, 18, D)``: a size that does not change when the body bends or
+    turns. Pass coordinates only (x, y or x, y, z), not a confidence column. NaN when absent."""
+    def seg(a: str, b: str) -> np.ndarray:
+        return np.linalg.norm(coords[:, J[a]] - coords[:, J[b]], axis=-1)
+    per_side = [seg("neck", f"{s}_hip") + seg(f"{s}_hip", f"{s}_knee") + seg(f"{s}_knee", f"{s}_ankle")
+                for s in ("right", "left")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmedian(np.fmax(per_side[0], per_side[1])))
 
 
 def _midpoint(a: np.ndarray, b: np.ndarray) -> np.ndarray:

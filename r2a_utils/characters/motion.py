@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from r2a_utils.characters.spec import CharacterSpec
-from r2a_utils.skeleton import J, NUM_JOINTS, KeypointError, rescale_bones
+from r2a_utils.skeleton import J, NUM_JOINTS, KeypointError, body_height, rescale_bones
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,16 +146,6 @@ def builtin_dance(num_frames: int = 48, fps: float = 24.0, frames_per_beat: int 
     return Motion(np.stack(frames), fps, "builtin_dance")
 
 
-def _body_height(joints: np.ndarray) -> float:
-    """Neck-to-ankle path length (neck->hip->knee->ankle), median over frames: a size measure
-    that does not change when the person bends or turns."""
-    def seg(a: str, b: str) -> np.ndarray:
-        return np.linalg.norm(joints[:, J[a]] - joints[:, J[b]], axis=-1)
-    per_side = [seg("neck", f"{s}_hip") + seg(f"{s}_hip", f"{s}_knee") + seg(f"{s}_knee", f"{s}_ankle")
-                for s in ("right", "left")]
-    return float(np.nanmedian(np.fmax(per_side[0], per_side[1])))
-
-
 def layout_for_character(motion: Motion, spec: CharacterSpec, size: tuple[int, int],
                          margin: float = 0.06) -> CharacterTrack:
     """Retarget ``motion`` onto ``spec``'s bone lengths and place it on a ``size`` canvas.
@@ -167,8 +157,8 @@ def layout_for_character(motion: Motion, spec: CharacterSpec, size: tuple[int, i
     src = motion.joints.astype(np.float64)
     rest = spec.rest_pose()
     lengths = spec.bone_lengths()
-    src_h = _body_height(src)
-    char_h = _body_height(rest[None])
+    src_h = body_height(src)
+    char_h = body_height(rest[None])
     if not np.isfinite(src_h) or src_h <= 0:
         raise KeypointError(f"{motion.name}: cannot measure the body (neck, hips, knees, ankles missing)")
     neck_traj = (src[:, J["neck"]] - src[0, J["neck"]]) * (char_h / src_h)
