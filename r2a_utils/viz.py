@@ -191,3 +191,21 @@ class LossPlot:
         else:
             self._handle.update(fig)
         plt.close(fig)
+
+
+def plot_history(history: Sequence[Mapping[str, float]], keys: Sequence[str], title: str = "training",
+                 ylog: bool = True):
+    """A finished run's loss curves (``history`` entries have ``step`` and the ``keys``); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    steps = [e["step"] for e in history]
+    for k in keys:
+        ax.plot(steps, [e[k] for e in history], label=k)
+    ax.set_xlabel("step")
+    ax.set_title(title)
+    if ylog:
+        ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -84,10 +84,28 @@ def test_03_normalization(tmp_path):
 
 
 @pytest.mark.notebooks
+def test_04_train_pose_transfer(tmp_path):
+    m = _run(NB_DIR / "04_train_pose_transfer.ipynb", tmp_path)
+    assert m["smoke"] is True and m["retrain"] is False
+    assert m["train_steps"] == 4 and m["resumed_to"] == 6  # trained, then resumed from its checkpoint
+    # the shipped weights on 8 held-out random poses + 8 dance frames, next to the warp renderer
+    assert m["weights"] == "pose_transfer_sample.pt" and m["heldout_frames"] == 16
+    assert m["weights_minutes"] <= 31
+    assert m["gan_ssim"] >= 0.78 and m["gan_pck"] >= 0.7 and m["truth_pck"] >= 0.85
+    assert 0 < m["warp_ssim"] <= 1 and m["attention_blocks"] >= 1
+    out = tmp_path / "04_train_pose_transfer"
+    for name in ("training_pairs.png", "loss_curve.png", "figure9_heldout.png", "figure10_dance.png", "attention.png"):
+        assert (out / name).exists(), name
+    assert (out / "run" / "checkpoint.pt").exists()
+
+
+@pytest.mark.notebooks
 def test_05_full_pipeline_demo(tmp_path):
     m = _run(NB_DIR / "05_full_pipeline_demo.ipynb", tmp_path)
     assert m["smoke"] is True and m["frames"] == m["anime_frames"] == m["composite_frames"] == 24
     assert m["fps_out"] == m["fps_in"]
     assert m["warp_fps"] > 0 and m["demo_built"] is True
+    assert m["gan_frames"] == 24 and m["gan_render_fps"] > 0
+    assert m["joints_roundtrip"] is True
     if os.environ.get("R2A_MIRROR"):  # 3 drawn characters x 2 BVH clips x 3 frames
         assert m["drawn_tiles"] == 18
