@@ -23,7 +23,7 @@ def _animate(a: argparse.Namespace) -> int:
         character = sample_character()
         joints = a.character_joints or character.with_suffix(".joints.json")
     cfg = PipelineConfig(renderer=a.renderer, smoothing=a.smoothing, height=a.height,
-                         max_frames=a.max_frames, audio=not a.no_audio)
+                         max_frames=a.max_frames, audio=not a.no_audio, gan_weights=a.gan_weights)
     res = animate(video, character, a.out, cfg, character_joints_file=joints, character_mask=a.character_mask)
     summary = {"video": str(video), "character": str(character), "config": cfg.to_dict(), **res.summary()}
     (Path(a.out) / f"{res.anime_path.stem.removesuffix('_anime')}_summary.json").write_text(json.dumps(summary, indent=1))
@@ -45,7 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--character", help="character picture, PNG with transparency is best (default: embedded)")
     an.add_argument("--character-joints", help="joints JSON for the character (skips the anime pose network)")
     an.add_argument("--character-mask", help="mask image for a character picture without transparency")
-    an.add_argument("--renderer", choices=list(RENDERERS), default="warp", help="how frames are drawn (default: warp)")
+    an.add_argument("--renderer", choices=list(RENDERERS), default="warp",
+                    help="how frames are drawn: warp (any picture, no training; default) or gan (the Stage-3 "
+                         "generator; the shipped weights know only the embedded character)")
+    an.add_argument("--gan-weights", default="", help="generator checkpoint for --renderer gan (default: shipped)")
     an.add_argument("--smoothing", choices=["savgol", "one_euro", "none"], default="savgol",
                     help="keypoint smoothing over time (default: savgol)")
     an.add_argument("--height", type=int, default=384, help="anime video height in pixels (default: 384)")
@@ -54,10 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--out", default="outputs", help="output folder (default: outputs)")
     an.add_argument("--frames", type=int, default=48, help="length of the embedded sample clip")
     sub.add_parser("data", help="fetch sample data (same as data_download.sh)", add_help=False)
+    sub.add_parser("joints", help="convert or check character joints files", add_help=False)
     a, rest = ap.parse_known_args(argv)
     if a.cmd == "data":
         from r2a_utils.data import main as data_main
         return data_main(rest)
+    if a.cmd == "joints":
+        from r2a_utils.joints import convert_main
+        return convert_main(rest)
     if rest:
         ap.error(f"unrecognized arguments: {' '.join(rest)}")
     try:

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from r2a_utils.config import ConfigError, StageConfig
 from r2a_utils.skeleton import J, KeypointError
 
-RENDERERS = ("warp",)  # the GAN renderer joins when its weights ship (Stage 3)
+RENDERERS = ("warp", "gan")  # warp: any picture, no training; gan: Stage 3's PATN generator
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +39,7 @@ class PipelineConfig(StageConfig):
     max_frames: int = 0  # 0 = the whole video
     audio: bool = True  # copy the input's audio into the anime video
     min_found: float = 0.25  # below this share of frames with a person: refuse (likely wrong video)
+    gan_weights: str = ""  # generator checkpoint for renderer="gan"; "" = the shipped sample-character weights
 
     SMOKE_OVERRIDES = {"height": 256, "composite_height": 192, "max_frames": 24}
 
@@ -67,12 +68,17 @@ class AnimationResult:
 
 def character_joints(character: str | os.PathLike | np.ndarray, joints_file: str | os.PathLike | None = None,
                      path_for_messages: str | os.PathLike | None = None) -> np.ndarray:
-    """The character's joints: from ``joints_file`` if given, else the anime pose network
-    (which raises a clear error pointing to a joints file when it is not confident)."""
-    from r2a_utils.pose.anime import AnimePoseEstimator, load_joints_json, require_confident_pose
+    """The character's joints: from ``joints_file`` if given (checked against the picture's
+    size), else the anime pose network (which raises a clear error pointing to the joints
+    editor when it is not confident)."""
+    from r2a_utils.joints import load_joints
+    from r2a_utils.pose.anime import AnimePoseEstimator, require_confident_pose
 
     if joints_file is not None:
-        return load_joints_json(joints_file)
+        size = None
+        if isinstance(character, np.ndarray):
+            size = (character.shape[1], character.shape[0])
+        return load_joints(joints_file, size).keypoints
     with AnimePoseEstimator() as estimator:
         kps = estimator.estimate_image(character)
     return require_confident_pose(kps, path_for_messages or
@@ -82,22 +88,20 @@ def character_joints(character: str | os.PathLike | np.ndarray, joints_file: str
 def load_animated_drawing(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """An AnimatedDrawings character folder (texture.png, mask.png, char_cfg.yaml) as an RGBA
     picture (mask as alpha) and OpenPose-18 joints converted from its 16-joint skeleton."""
-    import yaml
     from PIL import Image
 
-    from r2a_utils.skeleton import from_animated_drawings
+    from r2a_utils.joints import from_char_cfg
 
     folder = Path(folder)
+    joints = from_char_cfg(folder / "char_cfg.yaml")
     try:
-        cfg = yaml.safe_load((folder / "char_cfg.yaml").read_text())
         texture = np.asarray(Image.open(folder / "texture.png").convert("RGB"))
         mask = np.asarray(Image.open(folder / "mask.png").convert("L"))
-    except (OSError, yaml.YAMLError) as e:
+    except OSError as e:
         raise KeypointError(f"{folder}: not an AnimatedDrawings character folder ({e.__class__.__name__}: {e})") from None
     if mask.shape != texture.shape[:2]:
         raise KeypointError(f"{folder}: mask.png and texture.png differ in size")
-    kps = from_animated_drawings(cfg["skeleton"])
-    return np.dstack([texture, np.where(mask > 127, 255, 0).astype(np.uint8)]), kps
+    return np.dstack([texture, np.where(mask > 127, 255, 0).astype(np.uint8)]), joints.keypoints
 
 
 def _canvas(picture_size: tuple[int, int], targets: np.ndarray, height: int, margin: float = 0.06):
@@ -122,6 +126,21 @@ def _to_canvas(m: np.ndarray, kps: np.ndarray) -> np.ndarray:
     return out
 
 
+def _renderer(cfg: PipelineConfig, reference: np.ndarray, kps: np.ndarray, mask: np.ndarray | None, notes: list[str]):
+    """The renderer ``cfg`` names, for a picture already on the output canvas."""
+    if cfg.renderer == "gan":
+        from r2a_utils.transfer import GANRenderer
+
+        r = GANRenderer(reference, kps, mask=mask, weights=cfg.gan_weights or None)
+        if r.character is not None:
+            notes.append(f"GAN renderer: these weights were trained on one character ({r.character}); any other "
+                         f"character needs its own training (notebook 04) or the warp renderer")
+        return r
+    from r2a_utils.warp import WarpRenderer
+
+    return WarpRenderer(reference, kps, mask=mask)
+
+
 def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str | os.PathLike,
             cfg: PipelineConfig = PipelineConfig(), character_joints_file: str | os.PathLike | None = None,
             character_mask: str | os.PathLike | None = None, composite: bool = True, progress: bool = True,
@@ -144,8 +163,6 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     from r2a_utils.smoothing import SmoothingConfig, smooth_keypoints
     from r2a_utils.video import VideoReader, VideoWriter, probe
     from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side
-    from r2a_utils.warp import WarpRenderer
-
     report = on_progress or (lambda f, s: None)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -189,7 +206,7 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
         mask = cv2.warpAffine(mask, m, size, flags=cv2.INTER_NEAREST, borderValue=0)
     # without transparency the picture's own background must not move with the body: give the
     # renderer RGB only, so it cuts the character out (mask, or GrabCut from the skeleton)
-    renderer = WarpRenderer(ref if alpha is not None else ref[..., :3], canvas_char, mask=mask)
+    renderer = _renderer(cfg, ref if alpha is not None else ref[..., :3], canvas_char, mask, notes)
     seconds["normalize"] = time.perf_counter() - t
 
     out_dir = Path(out_dir)

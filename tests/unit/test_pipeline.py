@@ -43,3 +43,18 @@ def test_picture_without_transparency_leaves_its_background_behind(tmp_path):
     frame = read_frames(res.anime_path)[3].astype(int)
     greyish = (np.abs(frame - grey).sum(-1) < 20).mean()
     assert greyish < 0.02, f"{100 * greyish:.1f}% of the frame is the picture's grey background"
+
+
+def test_gan_renderer_through_the_pipeline_and_cli(tmp_path):
+    from r2a_utils.__main__ import main
+    from r2a_utils.samples import sample_character, sample_video
+
+    pic, video = sample_character(), sample_video(num_frames=12)
+    res = animate(video, pic, tmp_path, PipelineConfig(renderer="gan", height=192),
+                  character_joints_file=pic.with_suffix(".joints.json"), progress=False)
+    assert probe(res.anime_path).num_frames == 12 and any("GAN renderer" in n for n in res.notes)
+    frame = read_frames(res.anime_path, max_frames=1)[0]
+    assert (frame.astype(int).sum(-1) < 600).mean() > 0.03  # a character was drawn on the white page
+    assert main(["animate", "--renderer", "gan", "--frames", "12", "--out", str(tmp_path / "cli"), "--no-audio",
+                 "--height", "192", "--gan-weights", str(tmp_path / "missing.pt")]) == 1
+    assert not list((tmp_path / "cli").glob("*.mp4"))
