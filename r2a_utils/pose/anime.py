@@ -518,27 +518,10 @@ def require_confident_pose(kps: np.ndarray, path: str | os.PathLike | None = Non
     """Raise ``CharacterImageError`` pointing to a joints file when body joints are missing."""
     missing = [n for n in required if np.isnan(kps[J[n], :2]).any()]
     if missing:
-        raise CharacterImageError(path, f"no confident pose found (missing {', '.join(missing)}); pass the "
-                                        f"joints by hand with a joints JSON file ({{\"version\": 1, "
-                                        f"\"image_size\": [w, h], \"joints\": {{name: [x, y]}}}})")
+        raise CharacterImageError(path, f"no confident pose found (missing {', '.join(missing)}); place the "
+                                        f"joints in the joints editor (demo app: 'Character joints'; notebooks: "
+                                        f"r2a_utils.joints.joints_widget) and pass the saved joints file")
     return kps
-
-
-def load_joints_json(path: str | os.PathLike) -> np.ndarray:
-    """Joints given by hand: ``{"version": 1, "image_size": [w, h], "joints": {name: [x, y]}}``."""
-    path = Path(path)
-    try:
-        d = json.loads(path.read_text())
-        joints = d["joints"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise KeypointError(f"{path}: not a joints file ({e.__class__.__name__}: {e})") from None
-    out = np.full((NUM_JOINTS, 3), np.nan, np.float32)
-    unknown = sorted(set(joints) - set(JOINTS))
-    if unknown:
-        raise KeypointError(f"{path}: unknown joint names {unknown}; use {list(JOINTS)}")
-    for name, xy in joints.items():
-        out[J[name]] = (float(xy[0]), float(xy[1]), 1.0)
-    return out
 
 
 # ---------------------------------------------------------------- evaluation

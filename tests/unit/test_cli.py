@@ -75,10 +75,11 @@ def test_character_without_a_pose_asks_for_joints_then_works_with_them(tmp_path,
     video = str(sample_video(num_frames=12))
     assert main(["animate", "--video", video, "--character", str(blank), "--out", str(tmp_path / "o1")]) == 1
     err = capsys.readouterr().err
-    assert "blank.png: no confident pose found" in err and "joints JSON" in err
+    assert "blank.png: no confident pose found" in err and "joints editor" in err
     joints = tmp_path / "blank.joints.json"
     src = json.loads(sample_character().with_suffix(".joints.json").read_text())
-    src["image_size"] = [200, 300]
+    src["image_size"] = [200, 300]  # the sample's joints scaled onto this picture
+    src["joints"] = {n: [x * 200 / 256, y * 300 / 384] for n, (x, y) in src["joints"].items()}
     joints.write_text(json.dumps(src))
     assert main(["animate", "--video", video, "--character", str(blank), "--character-joints", str(joints),
                  "--height", "192", "--out", str(tmp_path / "o2")]) == 0

@@ -4,6 +4,7 @@ import socket
 import pytest
 
 from r2a_utils.demo import build_demo, launch_demo, run_animation
+from r2a_utils.joints import load_joints
 from r2a_utils.samples import sample_character, sample_video
 from r2a_utils.video import probe
 
@@ -46,5 +47,24 @@ def test_app_on_loopback_through_gradio_client():
         anime = anime["video"] if isinstance(anime, dict) else anime
         assert probe(anime).num_frames == 12
         assert "12 frames" in message
+        # the joints editor's start, through the API: the given joints file is loaded and re-saved
+        out = client.predict(handle_file(str(character)), handle_file(str(character.with_suffix(".joints.json"))),
+                             api_name="/find_joints")
+        texts = [o for o in out if isinstance(o, str)]
+        assert any("joints from the joints file" in t for t in texts), out
+        saved = [o for o in out if isinstance(o, str) and o.endswith(".joints.json")]
+        assert saved and load_joints(saved[0], (256, 384)).missing_required() == []
     finally:
         app.close()
+
+
+def test_picture_clicks_reach_the_editor_with_their_position():
+    """Gradio passes click data by the handler's annotation; a string annotation would
+    silently drop it (this module uses PEP 563), so check the wiring the browser uses."""
+    import gradio as gr
+    from gradio.helpers import special_args
+
+    app = build_demo()
+    fn = next(f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == "on_click")
+    args = special_args(fn, [None, "neck"], None, gr.SelectData(None, {"index": [10, 20], "value": None}))[0]
+    assert args[:2] == [None, "neck"] and args[2].index == [10, 20]

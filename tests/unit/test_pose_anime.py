@@ -67,7 +67,7 @@ def test_synthetic_samples_and_a_training_smoke_run(tmp_path):
 
 def test_missing_joints_point_to_a_joints_file():
     kps = np.full((18, 3), np.nan, np.float32)
-    with pytest.raises(CharacterImageError, match="joints JSON"):
+    with pytest.raises(CharacterImageError, match="joints editor"):
         require_confident_pose(kps, "me.png")
 
 
