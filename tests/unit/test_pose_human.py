@@ -149,3 +149,23 @@ def test_phone_video_with_rotation_metadata(estimator, tmp_path):
     # same poses up to h264 loss (a single joint can flip between near-equal guesses)
     assert np.nanmedian(np.abs(track.keypoints[:, :14, :2] - upright[:, :14, :2])) < 4
     assert pck(track.keypoints, upright) > 0.9
+
+
+def test_two_halves_at_once_match_one_pass(measured):
+    """Videos of 2 s and more are tracked as two halves in parallel (one mediapipe graph per
+    core); the result must agree with a single pass, and several people force a single pass."""
+    video = sample_video(num_frames=96)
+    with HumanPoseEstimator(HumanPoseConfig(workers=1)) as one, HumanPoseEstimator() as two:
+        t0 = time.perf_counter()
+        a = one.estimate_video(video, progress=False)
+        t1 = time.perf_counter()
+        b = two.estimate_video(video, progress=False)
+        t2 = time.perf_counter()
+        assert len(b) == 96 and b.found.all() and b.people_seen == 1
+        agree = pck(b.keypoints, a.keypoints, alpha=0.05)
+        measured(f"pose in two halves at once: {96 / (t2 - t1):.1f} vs {96 / (t1 - t0):.1f} frames/s one pass; "
+                 f"PCK@0.05 agreement {agree:.3f}")
+        assert agree >= 0.97
+        group = sample_group_video(num_frames=48)  # 2 s: long enough to split, but two people
+        assert np.array_equal(two.estimate_video(group, progress=False).keypoints,
+                              one.estimate_video(group, progress=False).keypoints, equal_nan=True)
