@@ -57,6 +57,7 @@ def main() -> None:
     bench_pose(a.video)
     bench_anime_pose()
     bench_normalize()
+    bench_renderers(w, h)
     bench_pipeline(a.video, a.character, a.joints)
     if a.long_video_seconds:
         bench_long_video(a.long_video_seconds)
@@ -120,11 +121,26 @@ def bench_normalize() -> None:
     print(f"stage2b normalization: {len(real) / (time.perf_counter() - t0):.0f} frames/s")
 
 
-def _pipeline_run(video, character, joints, out, height, on_progress=None):
+def bench_renderers(w: int, h: int) -> None:
+    """Stage 3 renderers alone, one frame at a time at the output size (the sample character)."""
+    from r2a_utils.transfer import GANRenderer
+    from r2a_utils.transfer.data import character_spec, heldout_poses
+    from r2a_utils.warp import WarpRenderer
+
+    ref, ref_kps, _, targets = heldout_poses(character_spec("sample"), (w, h), n=40, dance_frames=8)
+    for name, make in (("warp", lambda: WarpRenderer(ref, ref_kps)),
+                       ("gan (128x96 network, scaled up)", lambda: GANRenderer(ref, ref_kps, device="cpu"))):
+        r = make()
+        r.render(targets[0])  # warm-up
+        fps = frames_per_second(lambda t: r.render(targets[t % len(targets)]), 96)
+        print(f"stage3 renderer {name} {w}x{h}: {fps:.0f} frames/s")
+
+
+def _pipeline_run(video, character, joints, out, height, on_progress=None, renderer="warp"):
     from r2a_utils.pipeline import PipelineConfig, animate
 
-    return animate(video, character, out, PipelineConfig(height=height), character_joints_file=joints,
-                   progress=False, on_progress=on_progress)
+    return animate(video, character, out, PipelineConfig(height=height, renderer=renderer),
+                   character_joints_file=joints, progress=False, on_progress=on_progress)
 
 
 def bench_pipeline(video: str | None, character: str | None, joints: str | None) -> None:
@@ -144,6 +160,11 @@ def bench_pipeline(video: str | None, character: str | None, joints: str | None)
               f"end to end {res.frames / s['total']:.1f} frames/s; per stage frames/s: pose "
               f"{res.frames / s['pose']:.1f}, render+encode {res.frames / s['render']:.1f}; "
               f"with the pose cached: {res.frames / (s['total'] - s['pose']):.1f} frames/s")
+        if character == str(sample_character()):  # the shipped GAN weights know this character only
+            res = _pipeline_run(video, character, joints, d, 256, renderer="gan")
+            s = res.seconds
+            print(f"pipeline (gan) {res.size[0]}x{res.size[1]}, pose cached: end to end "
+                  f"{res.frames / s['total']:.1f} frames/s, render+encode {res.frames / s['render']:.1f}")
 
 
 def bench_long_video(seconds: float) -> None:
