@@ -94,6 +94,9 @@ class GANRenderer:
 
     def render_canvas(self, target_kps: np.ndarray) -> np.ndarray:
         """RGBA ``uint8`` on the model's own canvas (``cfg.width`` x ``cfg.height``)."""
+        return self._render_canvas(target_kps)[0]
+
+    def _render_canvas(self, target_kps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
         from r2a_utils.transfer.models import to_uint8
@@ -101,19 +104,45 @@ class GANRenderer:
         tgt = as_keypoints(target_kps, "target keypoints")
         if tgt.shape != (18, 3):
             raise KeypointError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
+        on_canvas = self.placement.apply(tgt)
+        shift = self._fit_shift(on_canvas)
+        on_canvas[:, :2] += shift
         with torch.no_grad():
-            hm = self._heatmaps(torch.from_numpy(self.placement.apply(tgt)[None]), self.cfg.size,
-                                self._sigma).to(self.device)
+            hm = self._heatmaps(torch.from_numpy(on_canvas[None]), self.cfg.size, self._sigma).to(self.device)
             rgb, a = self.gen(self._ref, self._ref_pose, hm)
-        return np.dstack([to_uint8(rgb)[0], to_uint8(a)[0]])
+        return np.dstack([to_uint8(rgb)[0], to_uint8(a)[0]]), shift
+
+    def _fit_shift(self, kps: np.ndarray) -> np.ndarray:
+        """The smallest move that keeps the pose (plus a limb's width) inside the model's canvas.
+
+        The canvas fits the reference picture; a target with an arm stretched out to one side
+        would be cut at the edge, so it is slid back in (and moved back after rendering).
+        """
+        w, h = self.cfg.size
+        xy = kps[np.isfinite(kps[:, :2]).all(1), :2]
+        if not len(xy):
+            return np.zeros(2, np.float32)
+        pad = 0.03 * h  # about half a limb
+        shift = np.zeros(2, np.float32)
+        for d, extent in enumerate((w, h)):
+            lo, hi = xy[:, d].min() - pad, xy[:, d].max() + pad
+            if hi - lo >= extent:
+                shift[d] = extent / 2 - (lo + hi) / 2  # cannot fit: centre it
+            elif lo < 0:
+                shift[d] = -lo
+            elif hi > extent:
+                shift[d] = extent - hi
+        return shift
 
     def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
         """RGBA ``uint8`` of ``self.size`` with the character in ``target_kps`` (picture pixels).
 
         ``depth`` is accepted for the warp renderer's interface; the generator infers layering.
         """
-        out = self.render_canvas(target_kps)
-        return cv2.warpAffine(out, self.placement.inverse_matrix(), self.size, flags=cv2.INTER_LINEAR,
+        out, shift = self._render_canvas(target_kps)
+        back = self.placement.inverse_matrix()
+        back[:, 2] -= back[:, :2] @ shift  # undo the slide into the canvas
+        return cv2.warpAffine(out, back, self.size, flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255, 0))
 
 

@@ -233,10 +233,26 @@ def test_gan_renderer_has_the_warp_interface(tmp_path):
     target[J["right_wrist"], :2] = kps[J["right_shoulder"], :2] + (0, -60)  # arm raised
     out = r.render(target)
     assert out.shape == rgba.shape and out.dtype == np.uint8 and out[..., 3].max() > 200
+    # an arm stretched out beyond the model's canvas is slid in and back, not cut off
+    wide = np.pad(rgba, ((0, 0), (150, 150), (0, 0)))
+    wkps = kps.copy()
+    wkps[:, 0] += 150
+    out = GANRenderer(wide, wkps).render(_arm_out(wkps, 140))
+    wx, wy = _arm_out(wkps, 140)[J["left_wrist"], :2].astype(int)
+    assert out[wy - 10:wy + 10, wx - 10:wx + 10, 3].max() > 128
     with pytest.raises(Exception, match="missing right_wrist"):
         broken = kps.copy()
         broken[J["right_wrist"]] = np.nan
         GANRenderer(rgba, broken)
+
+
+def _arm_out(kps, reach):
+    """The left arm stretched out horizontally, ``reach`` pixels from the shoulder."""
+    t = kps.copy()
+    sh = t[J["left_shoulder"], :2]
+    t[J["left_elbow"], :2] = sh + (reach / 2, 0)
+    t[J["left_wrist"], :2] = sh + (reach, 0)
+    return t
 
 
 def test_export_keeps_generator_config_and_history(tmp_path):
