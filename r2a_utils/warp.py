@@ -24,6 +24,7 @@ import os
 import cv2
 import numpy as np
 
+from r2a_utils.joints import REQUIRED_JOINTS
 from r2a_utils.skeleton import J, KeypointError, as_keypoints
 
 # (name, parent joint, child joint); drawn in this order unless depth says otherwise
@@ -34,7 +35,6 @@ LIMB_PARTS: tuple[tuple[str, str, str], ...] = (
     ("right_forearm", "right_elbow", "right_wrist"), ("left_forearm", "left_elbow", "left_wrist"),
 )
 _TORSO = ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")
-REQUIRED = _TORSO + tuple(c for _, _, c in LIMB_PARTS)  # the nose is optional (drawn characters lack it)
 
 
 class WarpError(ValueError):
@@ -123,6 +123,19 @@ def _head_vector(k: np.ndarray) -> np.ndarray:
     return up * 0.5
 
 
+def check_reference(reference: np.ndarray, reference_kps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A renderer's reference picture and joints, checked: RGB/RGBA ``uint8`` and every body
+    joint present (the interface both renderers share)."""
+    ref = np.asarray(reference)
+    if ref.ndim != 3 or ref.shape[2] not in (3, 4) or ref.dtype != np.uint8:
+        raise WarpError(f"reference picture must be RGB/RGBA uint8, got {ref.dtype} {ref.shape}")
+    kps = as_keypoints(reference_kps, "reference keypoints")
+    missing = [n for n in REQUIRED_JOINTS if np.isnan(kps[J[n], :2]).any()]  # nose optional: drawings lack it
+    if missing:
+        raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
+    return ref, kps
+
+
 class WarpRenderer:
     """Animate one character picture by moving its body parts (no training).
 
@@ -135,13 +148,7 @@ class WarpRenderer:
 
     def __init__(self, reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None,
                  size: tuple[int, int] | None = None):
-        ref = np.asarray(reference)
-        if ref.ndim != 3 or ref.shape[2] not in (3, 4) or ref.dtype != np.uint8:
-            raise WarpError(f"reference picture must be RGB/RGBA uint8, got {ref.dtype} {ref.shape}")
-        kps = as_keypoints(reference_kps, "reference keypoints")
-        missing = [n for n in REQUIRED if np.isnan(kps[J[n], :2]).any()]
-        if missing:
-            raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
+        ref, kps = check_reference(reference, reference_kps)
         rgb, alpha = ref[..., :3], (ref[..., 3] if ref.shape[2] == 4 else None)
         self.mask = character_mask(rgb, alpha, kps, mask)
         self.ref_kps = kps

@@ -21,11 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from r2a_utils.skeleton import J, KeypointError, as_keypoints
+from r2a_utils.skeleton import KeypointError, as_keypoints
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "pose_transfer_sample.pt"
-REQUIRED = ("neck", "right_shoulder", "left_shoulder", "right_elbow", "left_elbow", "right_wrist", "left_wrist",
-            "right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle")
 
 
 def load_generator(weights: str | os.PathLike | None = None, device: str = "cpu"):
@@ -64,15 +62,9 @@ class GANRenderer:
         from r2a_utils.transfer.data import alpha_box, fit_box, place_image
         from r2a_utils.transfer.models import from_uint8, pose_heatmaps
         from r2a_utils.transfer.train import sigma_px
-        from r2a_utils.warp import WarpError, character_mask
+        from r2a_utils.warp import character_mask, check_reference
 
-        ref = np.asarray(reference)
-        if ref.ndim != 3 or ref.shape[2] not in (3, 4) or ref.dtype != np.uint8:
-            raise WarpError(f"reference picture must be RGB/RGBA uint8, got {ref.dtype} {ref.shape}")
-        kps = as_keypoints(reference_kps, "reference keypoints")
-        missing = [n for n in REQUIRED if np.isnan(kps[J[n], :2]).any()]
-        if missing:
-            raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
+        ref, kps = check_reference(reference, reference_kps)
         self.device = pick_device(device)
         self.gen, self.cfg, ckpt = load_generator(weights, self.device)
         self.character = self.cfg.character if self.cfg.num_characters == 1 and self.cfg.source == "character" else None
