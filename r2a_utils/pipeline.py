@@ -165,7 +165,7 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     from r2a_utils.pose.human import estimate_video_cached
     from r2a_utils.smoothing import SmoothingConfig, smooth_keypoints
     from r2a_utils.video import VideoReader, VideoWriter, probe
-    from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side
+    from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side, to_rgb
     report = on_progress or (lambda f, s: None)
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -226,9 +226,7 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     n = len(canvas_targets)
 
     def draw(i: int) -> np.ndarray:
-        rgba = renderer.render(canvas_targets[i])
-        a = rgba[..., 3:4].astype(np.float32) / 255.0
-        return (rgba[..., :3] * a + 255 * (1 - a)).astype(np.uint8)
+        return to_rgb(renderer.render(canvas_targets[i]))  # on a white page
 
     # The renderer works one frame ahead in a second thread (OpenCV and torch release the
     # GIL) while this one decodes, composites and encodes: ~2x on two cores. At most

@@ -29,6 +29,7 @@ from r2a_utils.characters.motion import Motion, builtin_dance, layout_for_charac
 from r2a_utils.characters.render import render_character
 from r2a_utils.characters.spec import CharacterSpec, random_character
 from r2a_utils.skeleton import J, NUM_JOINTS
+from r2a_utils.viz import to_rgb
 
 HELD_OUT_SEED = 1_000_000  # pose seeds from here on are never trained on
 MARGIN = 0.06  # share of the canvas left free around a fitted character
@@ -79,11 +80,6 @@ def place_image(img: np.ndarray, placement: Placement, size: tuple[int, int], bo
                           borderValue=border)
 
 
-def on_white(rgba: np.ndarray) -> np.ndarray:
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    return (rgba[..., :3] * a + 255.0 * (1 - a) + 0.5).astype(np.uint8)
-
-
 @dataclasses.dataclass
 class Batch:
     """Arrays for one step: pictures on white ``(N, H, W, 3)``, keypoints ``(N, 18, 3)`` in
@@ -127,7 +123,7 @@ class StandardPose:
         kps = np.ones((NUM_JOINTS, 3), np.float32)
         kps[:, :2] = rel[:, :2] + self.neck + np.asarray(shift, np.float32)
         res = render_character(self.spec, kps, self.size, s, rel[:, 2].astype(np.float32))
-        return on_white(res.rgba), res.rgba[..., 3], kps
+        return res.on_background(), res.rgba[..., 3], kps
 
 
 class CharacterPoses:
@@ -180,7 +176,7 @@ class DatasetPoses:
         place = fit_box(alpha_box(ref[..., 3]), self.size)  # as inference fits the user's picture
         ref_c, tgt_c = place_image(ref, place, self.size), place_image(tgt, place, self.size)
         kps = self._kps[p.id]
-        return on_white(ref_c), place.apply(kps[i]), on_white(tgt_c), tgt_c[..., 3], place.apply(kps[j])
+        return to_rgb(ref_c), place.apply(kps[i]), to_rgb(tgt_c), tgt_c[..., 3], place.apply(kps[j])
 
     def batch(self, step: int, batch_size: int, rank: int = 0) -> Batch:
         rng = np.random.default_rng([self.seed, rank, step])

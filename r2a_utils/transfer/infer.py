@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from r2a_utils.skeleton import KeypointError, as_keypoints
+from r2a_utils.viz import to_rgb
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "pose_transfer_sample.pt"
 
@@ -73,9 +74,7 @@ class GANRenderer:
         cut = np.where(cut, 255, 0).astype(np.uint8)
         self.placement = fit_box(alpha_box(cut), self.cfg.size)
         rgba = np.dstack([ref[..., :3], cut])
-        placed = place_image(rgba, self.placement, self.cfg.size).astype(np.float32)
-        a = placed[..., 3:4] / 255
-        ref_white = (placed[..., :3] * a + 255 * (1 - a) + 0.5).astype(np.uint8)
+        ref_white = to_rgb(place_image(rgba, self.placement, self.cfg.size))
         self._sigma = sigma_px(self.cfg)
         self._heatmaps = pose_heatmaps
         with torch.no_grad():
@@ -153,13 +152,12 @@ def evaluate_renderer(make_renderer: Callable[[np.ndarray, np.ndarray], object],
     """
     from r2a_utils.metrics import pck, psnr, ssim
     from r2a_utils.pose.anime import AnimePoseEstimator
-    from r2a_utils.transfer.data import on_white
 
     renderer = make_renderer(reference, reference_kps)
     outs = []
     t0 = time.perf_counter()
     for k in targets_kps:
-        outs.append(on_white(renderer.render(k)))
+        outs.append(to_rgb(renderer.render(k)))
     fps = len(outs) / (time.perf_counter() - t0)
     own = estimator is None
     est = AnimePoseEstimator(use_human_model=False) if own else estimator
