@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -85,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
             cfg = _config(args)
             res = train_pose_transfer(cfg, args.out, resume=not args.fresh, progress=not args.no_progress)
             last = res.history[-1] if res.history else {}
-            print(json.dumps({"checkpoint": str(res.checkpoint), "step": res.step, "seconds": round(res.seconds, 1),
-                              "stopped_early": res.stopped_early, "last": last}))
+            if int(os.environ.get("RANK", 0)) == 0:  # under torchrun, one summary, not one per process
+                print(json.dumps({"checkpoint": str(res.checkpoint), "step": res.step,
+                                  "seconds": round(res.seconds, 1), "stopped_early": res.stopped_early, "last": last}))
         elif args.cmd == "eval":
             scores = evaluate(args.weights, args.poses)
             print(json.dumps(scores, indent=1))

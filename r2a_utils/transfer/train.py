@@ -313,6 +313,10 @@ def train_pose_transfer(cfg: TransferConfig, out_dir: str | os.PathLike, resume:
             running.setdefault(k, []).append(float(v.detach()))
         elapsed = seconds_before + time.perf_counter() - t0
         out_of_time = cfg.max_minutes > 0 and elapsed - seconds_before >= cfg.max_minutes * 60
+        if world > 1 and cfg.max_minutes > 0:  # rank 0's clock decides for all, or they would part ways
+            flag = torch.tensor([float(out_of_time)], device=device)
+            dist.broadcast(flag, 0)
+            out_of_time = bool(flag.item())
         last = step == cfg.steps or out_of_time
         if step % cfg.log_every == 0 or last:
             entry = {"step": step, "seconds": round(elapsed, 2), **{k: float(np.mean(v)) for k, v in running.items()}}
