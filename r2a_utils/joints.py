@@ -28,13 +28,11 @@ from typing import Any
 import numpy as np
 
 from r2a_utils.errors import InputFileError
-from r2a_utils.skeleton import COLORS, JOINTS, J, NUM_JOINTS, KeypointError, from_anime_drawings, from_animated_drawings
+from r2a_utils.skeleton import (BODY_JOINTS, COLORS, JOINTS, J, NUM_JOINTS, KeypointError, from_anime_drawings,
+                                from_animated_drawings, missing_joints)
 
 JOINTS_VERSION = 1
-REQUIRED_JOINTS: tuple[str, ...] = ("neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
-                                    "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle",
-                                    "left_hip", "left_knee", "left_ankle")
-OPTIONAL_JOINTS: tuple[str, ...] = tuple(n for n in JOINTS if n not in REQUIRED_JOINTS)
+REQUIRED_JOINTS = BODY_JOINTS  # a joints file must have these; nose, eyes and ears are optional
 
 
 class JointsFileError(InputFileError, KeypointError):
@@ -59,7 +57,7 @@ class CharacterJoints:
         return d
 
     def missing_required(self) -> list[str]:
-        return [n for n in REQUIRED_JOINTS if not np.isfinite(self.keypoints[J[n], :2]).all()]
+        return missing_joints(self.keypoints)
 
 
 def check_joints(d: Any, path: str | os.PathLike | None = None,
@@ -253,7 +251,7 @@ class JointsEditor:
 
     # editing ---------------------------------------------------------
     def missing(self) -> list[str]:
-        return [n for n in REQUIRED_JOINTS if not np.isfinite(self.keypoints[J[n], :2]).all()]
+        return missing_joints(self.keypoints)
 
     def next_missing(self) -> str | None:
         m = self.missing()

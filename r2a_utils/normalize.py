@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from r2a_utils.skeleton import FLIP_INDEX, J, LIMBS, NUM_JOINTS, KeypointError, as_keypoints, bone_lengths, rescale_bones
+from r2a_utils.skeleton import (FLIP_INDEX, J, LIMBS, NUM_JOINTS, KeypointError, as_keypoints, bone_lengths,
+                                missing_joints, rescale_bones)
 
 _PARTNER = {k: next(m for m, (p2, c2) in enumerate(LIMBS) if (FLIP_INDEX[p], FLIP_INDEX[c]) == (p2, c2))
             for k, (p, c) in enumerate(LIMBS)}  # each bone's mirror image (itself for the neck-nose)
@@ -37,8 +38,7 @@ def _check(real: np.ndarray, character: np.ndarray) -> tuple[np.ndarray, np.ndar
     character = as_keypoints(character, "character keypoints")
     if character.shape != (NUM_JOINTS, 3):
         raise KeypointError(f"character keypoints: one pose (18, 3) expected, got {character.shape}")
-    needed = ["neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip"]
-    missing = [n for n in needed if np.isnan(character[J[n], :2]).any()]
+    missing = missing_joints(character, ["neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip"])
     if missing:
         raise KeypointError(f"character keypoints: missing {', '.join(missing)} (fix them in the joints editor "
                             f"or a joints JSON file)")

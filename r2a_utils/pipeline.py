@@ -25,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import ConfigError, StageConfig
-from r2a_utils.skeleton import J, KeypointError
+from r2a_utils.skeleton import J, KeypointError, transform_keypoints
 
 RENDER_AHEAD = 2  # frames the render thread may finish before they are written
 RENDERERS = ("warp", "gan")  # warp: any picture, no training; gan: Stage 3's PATN generator
@@ -123,12 +123,6 @@ def _canvas(picture_size: tuple[int, int], targets: np.ndarray, height: int, mar
     return np.array([[k, 0, -lo[0] * k], [0, k, -lo[1] * k]], np.float32), size
 
 
-def _to_canvas(m: np.ndarray, kps: np.ndarray) -> np.ndarray:
-    out = np.array(kps, np.float32, copy=True)
-    out[..., :2] = out[..., :2] @ m[:, :2].T + m[:, 2]
-    return out
-
-
 def _renderer(cfg: PipelineConfig, reference: np.ndarray, kps: np.ndarray, mask: np.ndarray | None, notes: list[str]):
     """The renderer ``cfg`` names, for a picture already on the output canvas."""
     if cfg.renderer == "gan":
@@ -201,7 +195,7 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     if held:
         notes.append(f"{held} frames had no body pose; they hold the previous pose")
     m, size = _canvas((picture.shape[1], picture.shape[0]), targets, cfg.height)
-    canvas_char, canvas_targets = _to_canvas(m, char_kps), _to_canvas(m, targets)
+    canvas_char, canvas_targets = transform_keypoints(char_kps, m), transform_keypoints(targets, m)
     opaque = alpha if alpha is not None else np.full(picture.shape[:2], 255, np.uint8)
     ref = cv2.warpAffine(np.dstack([picture, opaque]), m, size, flags=cv2.INTER_AREA,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255, 0))

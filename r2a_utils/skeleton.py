@@ -106,6 +106,25 @@ def torso_size(kps: np.ndarray) -> np.ndarray:
     return np.linalg.norm(kps[..., J["neck"], :2] - mid_hip, axis=-1)
 
 
+# The 13 body joints every stage needs (nose, eyes and ears are optional: drawings often lack them).
+BODY_JOINTS: tuple[str, ...] = ("neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+                                "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle",
+                                "left_hip", "left_knee", "left_ankle")
+
+
+def missing_joints(kps: np.ndarray, names: Sequence[str] = BODY_JOINTS) -> list[str]:
+    """Which of ``names`` have no position in one pose ``(18, 3)``."""
+    return [n for n in names if np.isnan(kps[J[n], :2]).any()]
+
+
+def transform_keypoints(kps: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Keypoints ``(..., 18, 3)`` moved by a 2x3 affine map (OpenCV's layout); a float32 copy,
+    confidence and NaNs kept."""
+    out = np.array(kps, dtype=np.float32, copy=True)
+    out[..., :2] = out[..., :2] @ np.asarray(m)[:, :2].T + np.asarray(m)[:, 2]
+    return out
+
+
 def body_height(coords: np.ndarray) -> float:
     """Neck-to-ankle path length (neck->hip->knee->ankle, the longer side), median over the
     frames of ``coords`` ``(T, 18, D)``: a size that does not change when the body bends or

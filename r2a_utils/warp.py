@@ -24,8 +24,7 @@ import os
 import cv2
 import numpy as np
 
-from r2a_utils.joints import REQUIRED_JOINTS
-from r2a_utils.skeleton import J, KeypointError, as_keypoints
+from r2a_utils.skeleton import J, KeypointError, as_keypoints, missing_joints
 
 # (name, parent joint, child joint); drawn in this order unless depth says otherwise
 LIMB_PARTS: tuple[tuple[str, str, str], ...] = (
@@ -130,7 +129,7 @@ def check_reference(reference: np.ndarray, reference_kps: np.ndarray) -> tuple[n
     if ref.ndim != 3 or ref.shape[2] not in (3, 4) or ref.dtype != np.uint8:
         raise WarpError(f"reference picture must be RGB/RGBA uint8, got {ref.dtype} {ref.shape}")
     kps = as_keypoints(reference_kps, "reference keypoints")
-    missing = [n for n in REQUIRED_JOINTS if np.isnan(kps[J[n], :2]).any()]  # nose optional: drawings lack it
+    missing = missing_joints(kps)  # the body joints; the nose is optional (drawings lack it)
     if missing:
         raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
     return ref, kps
@@ -275,7 +274,7 @@ class WarpRenderer:
         tgt = as_keypoints(target_kps, "target keypoints")
         if tgt.shape != (18, 3):
             raise WarpError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
-        missing = [n for n in _TORSO if np.isnan(tgt[J[n], :2]).any()]
+        missing = missing_joints(tgt, _TORSO)
         if missing:
             raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
         M = self._transforms(tgt)

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from r2a_utils.characters.spec import CharacterSpec
-from r2a_utils.skeleton import COLORS, J, NUM_JOINTS, as_keypoints
+from r2a_utils.skeleton import COLORS, J, NUM_JOINTS, as_keypoints, missing_joints
 
 SHIFT = 4
 _ONE = 1 << SHIFT
@@ -134,9 +134,7 @@ def render_character(spec: CharacterSpec, keypoints: np.ndarray, size: tuple[int
     kps = as_keypoints(keypoints)
     if kps.shape != (NUM_JOINTS, 3):
         raise ValueError(f"render_character: one pose (18, 3) expected, got {kps.shape}")
-    body = ["neck", "right_shoulder", "left_shoulder", "right_elbow", "left_elbow", "right_wrist",
-            "left_wrist", "right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle"]
-    missing = [n for n in body if np.isnan(kps[J[n], :2]).any()]
+    missing = missing_joints(kps)
     if missing:
         raise ValueError(f"render_character: missing body joints {', '.join(missing)}")
     P = kps[:, :2].astype(np.float64)

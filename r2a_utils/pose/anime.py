@@ -32,7 +32,7 @@ from r2a_utils.characters.render import render_character
 from r2a_utils.characters.spec import random_character
 from r2a_utils.config import StageConfig, pick_device
 from r2a_utils.errors import InputFileError
-from r2a_utils.skeleton import FLIP_INDEX, J, JOINTS, NUM_JOINTS, KeypointError
+from r2a_utils.skeleton import FLIP_INDEX, J, JOINTS, NUM_JOINTS, KeypointError, missing_joints, transform_keypoints
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "anime_pose.pt"
 HELD_OUT_SEED = 1_000_000  # characters from this seed on are never trained on
@@ -159,7 +159,7 @@ def synth_sample(rng: np.random.Generator, cfg: AnimePoseConfig, seed: int | Non
         m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, zoom)
         m[:, 2] += np.array([s / 2, s / 2]) - centre
         rgba = cv2.warpAffine(rgba, m, (s, s), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
-        kps[:, :2] = kps[:, :2] @ m[:, :2].T + m[:, 2]
+        kps = transform_keypoints(kps, m)
         head *= zoom
         if rng.random() < 0.5:
             rgba = rgba[:, ::-1].copy()
@@ -516,7 +516,7 @@ def require_confident_pose(kps: np.ndarray, path: str | os.PathLike | None = Non
                            required: Sequence[str] = ("neck", "right_shoulder", "left_shoulder", "right_hip",
                                                       "left_hip")) -> np.ndarray:
     """Raise ``CharacterImageError`` pointing to a joints file when body joints are missing."""
-    missing = [n for n in required if np.isnan(kps[J[n], :2]).any()]
+    missing = missing_joints(kps, required)
     if missing:
         raise CharacterImageError(path, f"no confident pose found (missing {', '.join(missing)}); place the "
                                         f"joints in the joints editor (demo app: 'Character joints'; notebooks: "

@@ -26,9 +26,9 @@ import numpy as np
 
 from r2a_utils.characters.dataset import PairedDataset
 from r2a_utils.characters.motion import Motion, builtin_dance, layout_for_character, random_pose
-from r2a_utils.characters.render import render_character
+from r2a_utils.characters.render import RenderResult, render_character
 from r2a_utils.characters.spec import CharacterSpec, random_character
-from r2a_utils.skeleton import J, NUM_JOINTS
+from r2a_utils.skeleton import J, NUM_JOINTS, transform_keypoints
 from r2a_utils.viz import to_rgb
 
 HELD_OUT_SEED = 1_000_000  # pose seeds from here on are never trained on
@@ -44,10 +44,7 @@ class Placement:
     ty: float
 
     def apply(self, kps: np.ndarray) -> np.ndarray:
-        out = np.array(kps, dtype=np.float32, copy=True)
-        out[..., 0] = out[..., 0] * self.k + self.tx
-        out[..., 1] = out[..., 1] * self.k + self.ty
-        return out
+        return transform_keypoints(kps, self.matrix())
 
     def matrix(self) -> np.ndarray:
         return np.array([[self.k, 0, self.tx], [0, self.k, self.ty]], np.float64)
@@ -73,11 +70,11 @@ def fit_box(box: tuple[int, int, int, int], size: tuple[int, int], margin: float
     return Placement(float(k), float(w / 2 - k * (x0 + x1) / 2), float(h / 2 - k * (y0 + y1) / 2))
 
 
-def place_image(img: np.ndarray, placement: Placement, size: tuple[int, int], border: int | tuple = 0) -> np.ndarray:
-    """Resample a picture (any channels) onto the canvas with ``placement``."""
+def place_image(img: np.ndarray, placement: Placement, size: tuple[int, int]) -> np.ndarray:
+    """Resample a picture (any channels) onto the canvas with ``placement`` (outside: zeros)."""
     interp = cv2.INTER_AREA if placement.k < 1 else cv2.INTER_LINEAR
     return cv2.warpAffine(img, placement.matrix(), size, flags=interp, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=border)
+                          borderValue=0)
 
 
 @dataclasses.dataclass
@@ -115,14 +112,19 @@ class StandardPose:
         self.scale = track.scale * p.k  # pixels per standing height on the canvas
         self.neck = p.apply(track.keypoints[0])[J["neck"], :2]
 
-    def render(self, pose3d: np.ndarray, scale_jitter: float = 1.0,
-               shift: np.ndarray | tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(rgb on white (H, W, 3), alpha (H, W), keypoints (18, 3))`` on the canvas."""
+    def draw(self, pose3d: np.ndarray, scale_jitter: float = 1.0,
+             shift: np.ndarray | tuple[float, float] = (0.0, 0.0)) -> tuple[RenderResult, np.ndarray]:
+        """``(the render, keypoints (18, 3))`` on the canvas."""
         s = self.scale * scale_jitter
         rel = (pose3d - pose3d[J["neck"]]) * s
         kps = np.ones((NUM_JOINTS, 3), np.float32)
         kps[:, :2] = rel[:, :2] + self.neck + np.asarray(shift, np.float32)
-        res = render_character(self.spec, kps, self.size, s, rel[:, 2].astype(np.float32))
+        return render_character(self.spec, kps, self.size, s, rel[:, 2].astype(np.float32)), kps
+
+    def render(self, pose3d: np.ndarray, scale_jitter: float = 1.0,
+               shift: np.ndarray | tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rgb on white (H, W, 3), alpha (H, W), keypoints (18, 3))`` on the canvas."""
+        res, kps = self.draw(pose3d, scale_jitter, shift)
         return res.on_background(), res.rgba[..., 3], kps
 
 
@@ -211,11 +213,8 @@ def heldout_poses(spec: CharacterSpec, size: tuple[int, int], n: int = 40, dance
         (M, H, W, 3), target keypoints (M, 18, 3))``.
     """
     place = StandardPose(spec, size)
-    s = place.scale
-    rel = (place.rest - place.rest[J["neck"]]) * s
-    ref_kps = np.ones((NUM_JOINTS, 3), np.float32)
-    ref_kps[:, :2] = rel[:, :2] + place.neck
-    ref = render_character(spec, ref_kps, size, s, rel[:, 2].astype(np.float32)).rgba
+    res, ref_kps = place.draw(place.rest)
+    ref = res.rgba
     rng = np.random.default_rng(seed)
     poses = [random_pose(rng, spec.rest_pose()) for _ in range(n)]
     if dance_frames:
