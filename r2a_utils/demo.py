@@ -14,6 +14,7 @@ Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import uuid
@@ -67,11 +68,20 @@ def run_animation(video: str | None, character: str | None, joints: str | None =
 
 
 # ---------------------------------------------------------------- joints editor handlers
-def _editor_outputs(ed, note: str = ""):
-    """(overlay, state, selected joint, joints file or None, message) after any edit."""
+@functools.lru_cache(maxsize=4)
+def _picture(path: str) -> np.ndarray:
+    """The character picture as RGB, decoded once per editing session, not on every click
+    (uploads are new files, so the path names the content)."""
     from r2a_utils.pose.anime import load_character_image
 
-    rgb, _ = load_character_image(ed.picture)
+    rgb, _ = load_character_image(path)
+    rgb.setflags(write=False)
+    return rgb
+
+
+def _editor_outputs(ed, note: str = ""):
+    """(overlay, state, selected joint, joints file or None, message) after any edit."""
+    rgb = _picture(ed.picture)
     missing = ed.missing()
     path = None
     if not missing:
@@ -99,13 +109,12 @@ def editor_start(character: str | None, joints: str | None = None):
 
     from r2a_utils.errors import InputFileError
     from r2a_utils.joints import JointsEditor, load_joints
-    from r2a_utils.pose.anime import load_character_image
     from r2a_utils.skeleton import KeypointError
 
     if not character:
         raise gr.Error("Upload a picture of the character first.")
     try:
-        rgb, _ = load_character_image(character)
+        rgb = _picture(str(character))
         size = (rgb.shape[1], rgb.shape[0])
         if joints:
             kps, source = load_joints(joints, size).keypoints, "joints file"
