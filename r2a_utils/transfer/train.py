@@ -275,6 +275,7 @@ def train_pose_transfer(cfg: TransferConfig, out_dir: str | os.PathLike, resume:
                       "world_size": world, "torch": str(torch.__version__)}, ckpt_path)
 
     gen.train(), d_app.train(), d_shape.train()
+    d_params = list(d_app.parameters()) + list(d_shape.parameters())  # frozen during each generator step
     t0 = time.perf_counter()
     running: dict[str, list[float]] = {}
     step, stopped_early = start, False
@@ -294,7 +295,6 @@ def train_pose_transfer(cfg: TransferConfig, out_dir: str | os.PathLike, resume:
         opt_d.step()
         # generator: reconstruction + perceptual + fooling both discriminators (their
         # unwrapped modules, so DDP does not wait for discriminator gradients here)
-        d_params = list(d_app.parameters()) + list(d_shape.parameters())
         for p in d_params:
             p.requires_grad_(False)
         l1 = (fake - tgt).abs().mean()
