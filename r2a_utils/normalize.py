@@ -175,16 +175,14 @@ def normalization_ground_truth(motion, spec, size: tuple[int, int] = (384, 512))
     Returns:
         ``(real (T, 18, 3), character (18, 3), truth (T, 18, 3), character_height_px)``.
     """
-    from r2a_utils.characters.motion import Motion, layout_for_character
+    from r2a_utils.characters.motion import layout_a_pose, layout_for_character
 
     track = layout_for_character(motion, spec, size)
     real = np.empty(motion.joints.shape, np.float32)
     real[..., :2] = motion.joints[..., :2] * 400.0 + 300.0  # any camera scale: normalizers must not care
     real[..., 2] = 1.0
     real[np.isnan(motion.joints).any(-1)] = np.nan
-    rest = spec.rest_pose()
-    rest[:, 2] = 0.0
-    a_pose = layout_for_character(Motion(rest[None], motion.fps, "a_pose"), spec, size)
+    a_pose = layout_a_pose(spec, size)
     character = a_pose.keypoints[0].copy()
     # same pixels per unit height as the truth, and neck on the truth's first neck
     character[:, :2] = (character[:, :2] - character[J["neck"], :2]) * (track.scale / a_pose.scale) \

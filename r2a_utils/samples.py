@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from r2a_utils.characters.motion import Motion, builtin_dance, layout_for_character
+from r2a_utils.characters.motion import Motion, builtin_dance, layout_a_pose, layout_for_character
 from r2a_utils.characters.render import render_character
 from r2a_utils.characters.spec import CharacterSpec, random_character
 from r2a_utils.skeleton import JOINTS
@@ -98,9 +98,7 @@ def sample_character(size: tuple[int, int] = (256, 384)) -> Path:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     spec = sample_character_spec()
-    rest = spec.rest_pose()
-    rest[:, 2] = 0.0  # flat A-pose: every bone at its full length in the picture
-    track = layout_for_character(Motion(rest[None], 24.0, "a_pose"), spec, size)
+    track = layout_a_pose(spec, size)  # flat A-pose: every bone at its full length in the picture
     res = render_character(spec, track.keypoints[0], size, track.scale, track.depth[0])
     Image.fromarray(res.rgba).save(path)
     joints = {n: [float(x), float(y)] for n, (x, y, _) in zip(JOINTS, res.keypoints) if not np.isnan(x)}

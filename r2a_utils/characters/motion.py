@@ -184,6 +184,19 @@ def layout_for_character(motion: Motion, spec: CharacterSpec, size: tuple[int, i
     return CharacterTrack(px, depth, float(scale), (int(w), int(h)))
 
 
+def flat_a_pose(spec: CharacterSpec) -> np.ndarray:
+    """The rest pose ``(18, 3)`` flat to the camera (z = 0): every bone at its full length, as
+    in a reference picture."""
+    rest = spec.rest_pose()
+    rest[:, 2] = 0.0
+    return rest
+
+
+def layout_a_pose(spec: CharacterSpec, size: tuple[int, int]) -> CharacterTrack:
+    """``flat_a_pose`` laid out on a ``size`` canvas: one frame."""
+    return layout_for_character(Motion(flat_a_pose(spec)[None], 24.0, "a_pose"), spec, size)
+
+
 def random_pose(rng: np.random.Generator, rest: np.ndarray, yaw_deg: float = 35.0) -> np.ndarray:
     """A random plausible pose ``(18, 3)`` on a rest skeleton (for training pose estimators).
 

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from r2a_utils.characters.dataset import PairedDataset
-from r2a_utils.characters.motion import Motion, builtin_dance, layout_for_character, random_pose
+from r2a_utils.characters.motion import Motion, builtin_dance, flat_a_pose, layout_a_pose, layout_for_character, random_pose
 from r2a_utils.characters.render import RenderResult, render_character
 from r2a_utils.characters.spec import CharacterSpec, random_character
 from r2a_utils.skeleton import J, NUM_JOINTS, transform_keypoints
@@ -103,10 +103,8 @@ class StandardPose:
 
     def __init__(self, spec: CharacterSpec, size: tuple[int, int]):
         self.spec, self.size = spec, size
-        rest = spec.rest_pose()
-        rest[:, 2] = 0.0
-        self.rest = rest
-        track = layout_for_character(Motion(rest[None], 24.0, "a_pose"), spec, size)
+        self.rest = flat_a_pose(spec)
+        track = layout_a_pose(spec, size)
         first = render_character(spec, track.keypoints[0], size, track.scale, track.depth[0])
         p = fit_box(alpha_box(first.rgba[..., 3]), size)
         self.scale = track.scale * p.k  # pixels per standing height on the canvas
