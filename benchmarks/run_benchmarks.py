@@ -123,9 +123,9 @@ def bench_normalize() -> None:
 
 def bench_renderers(w: int, h: int) -> None:
     """Stage 3 renderers alone, one frame at a time at the output size (the sample character)."""
-    from r2a_utils.transfer import GANRenderer
+    from r2a_utils.render import WarpRenderer
+    from r2a_utils.render.gan import GANRenderer
     from r2a_utils.transfer.data import character_spec, heldout_poses
-    from r2a_utils.warp import WarpRenderer
 
     ref, ref_kps, _, targets = heldout_poses(character_spec("sample"), (w, h), n=40, dance_frames=8)
     for name, make in (("warp", lambda: WarpRenderer(ref, ref_kps)),
@@ -145,7 +145,8 @@ def _pipeline_run(video, character, joints, out, height, on_progress=None, rende
 
 def bench_pipeline(video: str | None, character: str | None, joints: str | None) -> None:
     """End to end: per-stage seconds and frames/second at 256-pixel-high output (192x256-ish)."""
-    from r2a_utils.pose.human import pose_cache_path, HumanPoseConfig
+    from r2a_utils.pose.human import HumanPoseConfig
+    from r2a_utils.pose.track import pose_cache_path
     from r2a_utils.samples import sample_character
 
     video = video or _real_clip()

@@ -9,29 +9,59 @@ import json
 import sys
 from pathlib import Path
 
-from r2a_utils.pipeline import RENDERERS
+from r2a_utils.files import write_text_atomic
+from r2a_utils.render.base import RENDERERS
+
+
+def _count(minimum: int):
+    """argparse type: a whole number >= ``minimum`` (the argument is named in the error)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+        return value
+    return parse
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 240:
+        raise argparse.ArgumentTypeError(f"{value} is not a frame rate between 0 and 240")
+    return value
 
 
 def _animate(a: argparse.Namespace) -> int:
-    from r2a_utils.pipeline import PipelineConfig, animate
+    from r2a_utils.pipeline import PipelineConfig, animate, output_paths
     from r2a_utils.samples import sample_character, sample_video
 
-    video = Path(a.video) if a.video else sample_video(num_frames=a.frames)
+    source = Path(a.motion or a.video) if (a.motion or a.video) else sample_video(num_frames=a.frames)
     if a.character:
         character, joints = Path(a.character), a.character_joints
     else:  # the embedded character comes with its exact joints
         character = sample_character()
         joints = a.character_joints or character.with_suffix(".joints.json")
-    cfg = PipelineConfig(renderer=a.renderer, smoothing=a.smoothing, height=a.height,
-                         max_frames=a.max_frames, audio=not a.no_audio, gan_weights=a.gan_weights)
-    res = animate(video, character, a.out, cfg, character_joints_file=joints, character_mask=a.character_mask)
-    summary = {"video": str(video), "character": str(character), "config": cfg.to_dict(), **res.summary()}
-    (Path(a.out) / f"{res.anime_path.stem.removesuffix('_anime')}_summary.json").write_text(json.dumps(summary, indent=1))
+    cfg = PipelineConfig(renderer=a.renderer, smoothing=a.smoothing, height=a.height, max_frames=a.max_frames,
+                         audio=not a.no_audio, gan_weights=a.gan_weights, fps=a.fps or 0.0, gif=a.gif)
+    inputs = {Path(p).resolve() for p in (source, character, joints, a.character_mask, a.gan_weights or None) if p}
+    for out in output_paths(a.out, source.stem, character.stem).values():
+        if out.resolve() in inputs:
+            raise ValueError(f"{out}: this output would replace an input file; choose another --out")
+    res = animate(source, character, a.out, cfg, character_joints_file=joints, character_mask=a.character_mask)
+    summary = {"motion": str(source), "character": str(character), "config": cfg.to_dict(), **res.summary()}
+    write_text_atomic(output_paths(a.out, source.stem, character.stem)["summary"], json.dumps(summary, indent=1))
     for note in res.notes:
         print(f"note: {note}")
-    print(f"Animated {character.name} with the motion in {video.name}: {res.frames} frames at {res.fps:.2f} fps "
+    print(f"Animated {character.name} with the motion in {source.name}: {res.frames} frames at {res.fps:.2f} fps "
           f"in {res.seconds['total']:.1f} s ({cfg.renderer} renderer).")
     print(f"  anime video: {res.anime_path}\n  composite:   {res.composite_path}")
+    if res.gif_path:
+        print(f"  GIF:         {res.gif_path}")
     return 0
 
 
@@ -41,7 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     an = sub.add_parser("animate", help="animate a character with the motion in a video (default: embedded samples)",
                         description="Real human video + character picture -> anime video and a 4-panel composite.")
-    an.add_argument("--video", help="real human video (default: the embedded sample dance)")
+    src = an.add_mutually_exclusive_group()
+    src.add_argument("--video", help="real human video (default: the embedded sample dance)")
+    src.add_argument("--motion", help="motion-capture file (.bvh) instead of a video")
+    an.add_argument("--fps", type=_rate, help="with --motion: resample the motion to this frame rate "
+                                              "(default: the file's own)")
+    an.add_argument("--gif", action="store_true", help="also write a GIF of the anime video (for sharing)")
     an.add_argument("--character", help="character picture, PNG with transparency is best (default: embedded)")
     an.add_argument("--character-joints", help="joints JSON for the character (skips the anime pose network)")
     an.add_argument("--character-mask", help="mask image for a character picture without transparency")
@@ -51,11 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--gan-weights", default="", help="generator checkpoint for --renderer gan (default: shipped)")
     an.add_argument("--smoothing", choices=["savgol", "one_euro", "none"], default="savgol",
                     help="keypoint smoothing over time (default: savgol)")
-    an.add_argument("--height", type=int, default=384, help="anime video height in pixels (default: 384)")
-    an.add_argument("--max-frames", type=int, default=0, help="stop after this many frames (0 = whole video)")
+    an.add_argument("--height", type=_count(64), default=384, help="anime video height in pixels (default: 384)")
+    an.add_argument("--max-frames", type=_count(0), default=0, help="stop after this many frames (0 = whole video)")
     an.add_argument("--no-audio", action="store_true", help="do not copy the input's audio")
     an.add_argument("--out", default="outputs", help="output folder (default: outputs)")
-    an.add_argument("--frames", type=int, default=48, help="length of the embedded sample clip")
+    an.add_argument("--frames", type=_count(1), default=48, help="length of the embedded sample clip")
     sub.add_parser("data", help="fetch sample data (same as data_download.sh)", add_help=False)
     sub.add_parser("joints", help="convert or check character joints files", add_help=False)
     a, rest = ap.parse_known_args(argv)
@@ -67,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         return convert_main(rest)
     if rest:
         ap.error(f"unrecognized arguments: {' '.join(rest)}")
+    if a.motion and Path(a.motion).suffix.lower() != ".bvh":
+        an.error(f"--motion takes a motion-capture file (.bvh), got {a.motion}; give videos with --video")
+    if a.fps and not a.motion:
+        an.error("--fps applies to --motion only (a video keeps its own frame rate)")
     try:
         return _animate(a)
     except (OSError, ValueError, RuntimeError) as e:  # VideoError, PoseError, CharacterImageError, ...

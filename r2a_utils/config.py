@@ -67,11 +67,6 @@ class StageConfig:
         except ConfigError as e:
             raise ConfigError(f"{path}: {e}") from None
 
-    def save_yaml(self, path: str | os.PathLike) -> Path:
-        p = Path(path)
-        p.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
-        return p
-
 
 def _coerce(cfg: StageConfig, name: str, value: Any) -> Any:
     """Give a YAML/JSON value the type of the field it replaces (lists -> tuples, int -> float)."""
@@ -85,11 +80,6 @@ def _coerce(cfg: StageConfig, name: str, value: Any) -> Any:
             raise ConfigError(f"{type(cfg).__name__}.{name}: expected {type(current).__name__}, "
                               f"got {value!r}")
     return value
-
-
-def smoke_mode() -> bool:
-    """True when ``R2A_SMOKE=1``: notebooks and commands run at CPU-test size."""
-    return os.environ.get("R2A_SMOKE") == "1"
 
 
 def pick_device(prefer: str = "auto") -> str:

@@ -72,9 +72,9 @@ def run_animation(video: str | None, character: str | None, joints: str | None =
 def _picture(path: str) -> np.ndarray:
     """The character picture as RGB, decoded once per editing session, not on every click
     (uploads are new files, so the path names the content)."""
-    from r2a_utils.pose.anime import load_character_image
+    from r2a_utils.picture import load_picture
 
-    rgb, _ = load_character_image(path)
+    rgb = load_picture(path).rgb
     rgb.setflags(write=False)
     return rgb
 
@@ -96,7 +96,7 @@ def _editor_outputs(ed, note: str = ""):
 def _editor(state: dict | None):
     import gradio as gr
 
-    from r2a_utils.joints import JointsEditor
+    from r2a_utils.joints_editor import JointsEditor
 
     if not state:
         raise gr.Error("Upload a character picture and press 'Find joints' first.")
@@ -108,7 +108,8 @@ def editor_start(character: str | None, joints: str | None = None):
     import gradio as gr
 
     from r2a_utils.errors import InputFileError
-    from r2a_utils.joints import JointsEditor, load_joints
+    from r2a_utils.joints import load_joints
+    from r2a_utils.joints_editor import JointsEditor
     from r2a_utils.skeleton import KeypointError
 
     if not character:
@@ -119,7 +120,7 @@ def editor_start(character: str | None, joints: str | None = None):
         if joints:
             kps, source = load_joints(joints, size).keypoints, "joints file"
         else:
-            from r2a_utils.joints import estimate_for_editor
+            from r2a_utils.joints_editor import estimate_for_editor
 
             _, kps = estimate_for_editor(rgb)
             source = "anime pose network"

@@ -1,5 +1,5 @@
-"""Character joints: the joints file, its checks, converters, and the editing state behind
-both joints editors (Gradio in the demo app, ipywidgets in notebooks 02/05).
+"""Character joints: the joints file, its checks, and converters from other annotations.
+(The editors, Gradio and ipywidgets, are in ``joints_editor``.)
 
 The joints file (``<picture>.joints.json``), version 1::
 
@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from r2a_utils.errors import InputFileError
-from r2a_utils.skeleton import (BODY_JOINTS, COLORS, JOINTS, J, NUM_JOINTS, KeypointError, from_anime_drawings,
+from r2a_utils.files import write_text_atomic
+from r2a_utils.skeleton import (BODY_JOINTS, JOINTS, J, NUM_JOINTS, KeypointError, from_anime_drawings,
                                 from_animated_drawings, missing_joints)
 
 JOINTS_VERSION = 1
@@ -120,11 +121,7 @@ def save_joints(path: str | os.PathLike, joints: CharacterJoints) -> Path:
     path = Path(path)
     d = joints.to_dict()
     check_joints(json.loads(json.dumps(d)), path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(d, indent=1))
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(path, json.dumps(d, indent=1))
 
 
 # ---------------------------------------------------------------- converters
@@ -149,33 +146,30 @@ def from_anime_drawings_file(path: str | os.PathLike, index: int = 0,
                              image_size: tuple[int, int] | None = None) -> CharacterJoints:
     """Joints of entry ``index`` of an Anime Drawings Dataset annotation JSON.
 
-    The dataset does not store image sizes; give ``image_size`` (else the size is read from
-    the entry's image file when it is next to the JSON, else taken from the points' extent).
+    The points are in the pixels of the entry's own ``width`` x ``height``. Given the
+    ``image_size`` of the picture they belong to (a copy at another size, as the dataset's
+    pictures usually are), they are scaled to it by ``image_size[0] / width``.
     """
     path = Path(path)
     try:
         entries = json.loads(path.read_text())
         entry = entries[index]
         kps = from_anime_drawings(entry["points"])
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+        size = (int(entry["width"]), int(entry["height"]))
+    except (OSError, ValueError, KeyError, IndexError, TypeError, RecursionError) as e:
         raise JointsFileError(path, f"no usable Anime Drawings entry {index} ({e.__class__.__name__})") from None
-    if image_size is None:
-        img = path.parent / str(entry.get("file_name", ""))
-        if img.is_file():
-            from PIL import Image
-
-            with Image.open(img) as im:
-                image_size = im.size
-        else:
-            xy = kps[np.isfinite(kps[:, 0]), :2]
-            image_size = (int(np.ceil(xy[:, 0].max())) + 1, int(np.ceil(xy[:, 1].max())) + 1)
-    return check_joints(CharacterJoints(kps, tuple(image_size), "anime_drawings").to_dict(), path)
+    if image_size is not None and tuple(image_size) != size:
+        kps[:, :2] *= image_size[0] / size[0]
+        size = (int(image_size[0]), int(image_size[1]))
+    return check_joints(CharacterJoints(kps, size, "anime_drawings").to_dict(), path)
 
 
 def convert_main(argv: list[str] | None = None) -> int:
     """``python -m r2a_utils joints convert SRC --out OUT.joints.json [--index N]``."""
     import argparse
     import sys
+
+    from r2a_utils.picture import load_picture
 
     ap = argparse.ArgumentParser(prog="python -m r2a_utils joints",
                                  description="Character joints files: convert existing annotations, or check one")
@@ -184,6 +178,7 @@ def convert_main(argv: list[str] | None = None) -> int:
     c.add_argument("source")
     c.add_argument("--out", required=True)
     c.add_argument("--index", type=int, default=0, help="entry of an Anime Drawings JSON (default 0)")
+    c.add_argument("--picture", help="the picture the joints are for (an Anime Drawings entry is scaled to it)")
     k = sub.add_parser("check", help="validate a joints file (against a picture, if given)")
     k.add_argument("joints")
     k.add_argument("--picture")
@@ -191,209 +186,15 @@ def convert_main(argv: list[str] | None = None) -> int:
     try:
         if a.cmd == "convert":
             src = Path(a.source)
-            joints = from_char_cfg(src) if src.suffix in (".yaml", ".yml") else from_anime_drawings_file(src, a.index)
+            size = load_picture(a.picture).size if a.picture else None
+            joints = (from_char_cfg(src) if src.suffix in (".yaml", ".yml")
+                      else from_anime_drawings_file(src, a.index, size))
             print(save_joints(a.out, joints))
         else:
-            size = None
-            if a.picture:
-                from r2a_utils.pose.anime import load_character_image
-
-                rgb, _ = load_character_image(a.picture)
-                size = (rgb.shape[1], rgb.shape[0])
-            j = load_joints(a.joints, size)
+            j = load_joints(a.joints, load_picture(a.picture).size if a.picture else None)
             print(f"{a.joints}: ok, {int(np.isfinite(j.keypoints[:, 0]).sum())} joints for a "
                   f"{j.image_size[0]}x{j.image_size[1]} picture")
     except (InputFileError, KeypointError, OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
-
-
-# ---------------------------------------------------------------- editing (both editors)
-class JointsEditor:
-    """Editing state: pick a joint, put it where it belongs, undo, reset to the estimate.
-
-    Both the Gradio editor and the ipywidgets editor drive this class, so they behave the
-    same. ``state()`` / ``from_state()`` give a JSON-able dict (what Gradio keeps per user).
-    """
-
-    def __init__(self, image_size: tuple[int, int], estimate: np.ndarray | None = None, source: str = "editor",
-                 picture: str | None = None):
-        self.image_size = (int(image_size[0]), int(image_size[1]))
-        self.picture = picture  # the picture's path, for editors that redraw it
-        self.save_to: str | None = None
-        base = np.full((NUM_JOINTS, 3), np.nan, np.float32) if estimate is None else np.array(estimate, np.float32)
-        base = base.reshape(NUM_JOINTS, 3)
-        self.estimate = base.copy()
-        self.keypoints = base.copy()
-        self.undo_stack: list[np.ndarray] = []
-        self.source = source
-        self.selected = self.next_missing() or "neck"
-
-    # state for Gradio ------------------------------------------------
-    def state(self) -> dict:
-        def enc(k: np.ndarray) -> list:
-            return [[None if not np.isfinite(v) else float(v) for v in row] for row in k]
-        return {"image_size": list(self.image_size), "estimate": enc(self.estimate), "keypoints": enc(self.keypoints),
-                "undo": [enc(k) for k in self.undo_stack[-50:]], "selected": self.selected, "source": self.source,
-                "picture": self.picture, "save_to": self.save_to}
-
-    @classmethod
-    def from_state(cls, s: dict) -> JointsEditor:
-        def dec(rows: list) -> np.ndarray:
-            return np.array([[np.nan if v is None else v for v in row] for row in rows], np.float32)
-        ed = cls(tuple(s["image_size"]), dec(s["estimate"]), s.get("source", "editor"), s.get("picture"))
-        ed.save_to = s.get("save_to")
-        ed.keypoints = dec(s["keypoints"])
-        ed.undo_stack = [dec(k) for k in s.get("undo", [])]
-        ed.selected = s.get("selected", ed.selected)
-        return ed
-
-    # editing ---------------------------------------------------------
-    def missing(self) -> list[str]:
-        return missing_joints(self.keypoints)
-
-    def next_missing(self) -> str | None:
-        m = self.missing()
-        return m[0] if m else None
-
-    def select(self, name: str) -> None:
-        if name not in J:
-            raise KeypointError(f"unknown joint {name!r}; names are {', '.join(JOINTS)}")
-        self.selected = name
-
-    def place(self, x: float, y: float, name: str | None = None) -> str:
-        """Put joint ``name`` (default: the selected one) at (x, y); then propose the next
-        missing required joint. Returns the joint that was placed."""
-        name = name or self.selected
-        self.select(name)
-        w, h = self.image_size
-        if not (0 <= x <= w and 0 <= y <= h):
-            raise KeypointError(f"({x:.0f}, {y:.0f}) is outside the {w}x{h} picture")
-        self.undo_stack.append(self.keypoints.copy())
-        self.keypoints[J[name]] = (float(x), float(y), 1.0)
-        self.selected = self.next_missing() or name
-        return name
-
-    def remove(self, name: str | None = None) -> None:
-        """Mark a joint absent (only optional joints may stay absent in a saved file)."""
-        name = name or self.selected
-        self.select(name)
-        self.undo_stack.append(self.keypoints.copy())
-        self.keypoints[J[name]] = np.nan
-
-    def undo(self) -> bool:
-        if not self.undo_stack:
-            return False
-        self.keypoints = self.undo_stack.pop()
-        return True
-
-    def reset(self) -> None:
-        """Back to the estimate (the step is undoable)."""
-        self.undo_stack.append(self.keypoints.copy())
-        self.keypoints = self.estimate.copy()
-        self.selected = self.next_missing() or self.selected
-
-    def joints(self) -> CharacterJoints:
-        return CharacterJoints(self.keypoints.copy(), self.image_size, self.source)
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the joints file; ``JointsFileError`` says which required joints are still missing."""
-        return save_joints(path, self.joints())
-
-    def draw(self, image: np.ndarray) -> np.ndarray:
-        """The picture with the skeleton, every joint labelled, the selected one ringed."""
-        import cv2
-
-        from r2a_utils.viz import draw_skeleton, to_rgb
-
-        img = to_rgb(image).copy()
-        scale = max(img.shape[:2]) / 512
-        img = draw_skeleton(img, self.keypoints, thickness=max(2, int(3 * scale)))
-        for n in JOINTS:
-            x, y = self.keypoints[J[n], :2]
-            if np.isfinite(x):
-                cv2.putText(img, n.replace("right_", "R ").replace("left_", "L "), (int(x) + 4, int(y) - 4),
-                            cv2.FONT_HERSHEY_SIMPLEX, 0.35 * max(1, scale), (40, 40, 40), 1, cv2.LINE_AA)
-        x, y = self.keypoints[J[self.selected], :2]
-        if np.isfinite(x):
-            r = max(8, int(12 * scale))
-            cv2.circle(img, (int(x), int(y)), r, COLORS[J[self.selected]], 2, cv2.LINE_AA)
-            cv2.circle(img, (int(x), int(y)), r + 2, (0, 0, 0), 1, cv2.LINE_AA)
-        return img
-
-
-def estimate_for_editor(picture: str | os.PathLike | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(RGB picture, estimated joints)`` to start an editor from: the anime pose network's
-    answer (joints it is not sure about are absent, for the user to place)."""
-    from r2a_utils.pose.anime import AnimePoseEstimator, load_character_image
-
-    rgb, _ = load_character_image(picture)
-    with AnimePoseEstimator() as est:
-        kps = est.estimate_image(rgb)
-    return rgb, kps
-
-
-def joints_widget(picture: str | os.PathLike, estimate: np.ndarray | None = None,
-                  save_to: str | os.PathLike | None = None):
-    """The notebook joints editor (ipywidgets): pick a joint, move it with x/y sliders, undo,
-    reset, save. Returns ``(widget, editor)``; ``editor.joints()`` has the current joints."""
-    import io
-
-    import ipywidgets as widgets
-    from PIL import Image
-
-    from r2a_utils.pose.anime import load_character_image
-
-    rgb, _ = load_character_image(picture)
-    h, w = rgb.shape[:2]
-    if estimate is None:
-        rgb, estimate = estimate_for_editor(picture)
-    ed = JointsEditor((w, h), estimate)
-    save_to = Path(save_to) if save_to else Path(str(picture)).with_suffix(".joints.json")
-    view = widgets.Image(format="png", layout=widgets.Layout(max_width="480px"))
-    pick = widgets.Dropdown(options=list(JOINTS), value=ed.selected, description="joint")
-    xs = widgets.IntSlider(0, 0, w, description="x", continuous_update=False)
-    ys = widgets.IntSlider(0, 0, h, description="y", continuous_update=False)
-    undo, reset, save = widgets.Button(description="undo"), widgets.Button(description="reset to estimate"), \
-        widgets.Button(description=f"save {save_to.name}", button_style="primary")
-    msg = widgets.HTML()
-    syncing = {"on": False}
-
-    def refresh(note: str = "") -> None:
-        buf = io.BytesIO()
-        Image.fromarray(ed.draw(rgb)).save(buf, format="PNG")
-        view.value = buf.getvalue()
-        syncing["on"] = True
-        pick.value = ed.selected
-        x, y = ed.keypoints[J[ed.selected], :2]
-        xs.value, ys.value = (int(x), int(y)) if np.isfinite(x) else (w // 2, h // 2)
-        syncing["on"] = False
-        missing = ed.missing()
-        msg.value = note or (f"missing: {', '.join(missing)}" if missing else "all body joints placed")
-
-    def on_pick(change) -> None:
-        if not syncing["on"]:
-            ed.select(change["new"])
-            refresh()
-
-    def on_slide(_change) -> None:
-        if not syncing["on"]:
-            ed.place(xs.value, ys.value, pick.value)
-            ed.select(pick.value)  # sliders keep working on the same joint
-            refresh()
-
-    def on_save(_b) -> None:
-        try:
-            refresh(f"saved {ed.save(save_to)}")
-        except KeypointError as e:
-            refresh(f"<b>not saved</b>: {e}")
-
-    pick.observe(on_pick, names="value")
-    xs.observe(on_slide, names="value")
-    ys.observe(on_slide, names="value")
-    undo.on_click(lambda _b: (ed.undo(), refresh()))
-    reset.on_click(lambda _b: (ed.reset(), refresh()))
-    save.on_click(on_save)
-    refresh()
-    return widgets.VBox([view, pick, xs, ys, widgets.HBox([undo, reset, save]), msg]), ed

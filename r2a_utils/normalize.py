@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from r2a_utils.skeleton import (FLIP_INDEX, J, LIMBS, NUM_JOINTS, KeypointError, as_keypoints, bone_lengths,
-                                missing_joints, rescale_bones)
+from r2a_utils.skeleton import (FLIP_INDEX, J, LIMBS, NUM_JOINTS, TORSO_JOINTS, KeypointError, as_keypoints,
+                                bone_lengths, missing_joints, rescale_bones)
 
 _PARTNER = {k: next(m for m, (p2, c2) in enumerate(LIMBS) if (FLIP_INDEX[p], FLIP_INDEX[c]) == (p2, c2))
             for k, (p, c) in enumerate(LIMBS)}  # each bone's mirror image (itself for the neck-nose)
@@ -38,7 +38,7 @@ def _check(real: np.ndarray, character: np.ndarray) -> tuple[np.ndarray, np.ndar
     character = as_keypoints(character, "character keypoints")
     if character.shape != (NUM_JOINTS, 3):
         raise KeypointError(f"character keypoints: one pose (18, 3) expected, got {character.shape}")
-    missing = missing_joints(character, ["neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip"])
+    missing = missing_joints(character, TORSO_JOINTS)
     if missing:
         raise KeypointError(f"character keypoints: missing {', '.join(missing)} (fix them in the joints editor "
                             f"or a joints JSON file)")
@@ -137,6 +137,20 @@ def normalize_first_frame_ratios(real_kps: np.ndarray, character_kps: np.ndarray
     lengths = bone_lengths(real.astype(np.float64)) * (char / first)
     posed = rescale_bones(real[..., :2], lengths)
     return _place(real, posed, character, _body_height(char) / _body_height(first))
+
+
+def hold_missing_frames(targets: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, int]:
+    """Frames without a whole torso hold the previous pose (the first ones: ``rest``).
+
+    Returns ``(poses (T, 18, 3), how many frames were held)``; a renderer needs a body in
+    every frame, and holding still reads better than a character that vanishes.
+    """
+    out = np.array(targets, np.float32, copy=True)
+    torso = [J[n] for n in TORSO_JOINTS]
+    usable = np.isfinite(out[:, torso, :2]).all(axis=(1, 2))
+    for i in np.flatnonzero(~usable):
+        out[i] = out[i - 1] if i > 0 else rest
+    return out, int((~usable).sum())
 
 
 NORMALIZERS = {

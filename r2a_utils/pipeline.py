@@ -1,12 +1,20 @@
-"""The whole kit in one call: real video + character picture -> anime video (+ 4-panel composite).
+"""The whole kit in one call: a motion (real video or BVH) + a character picture -> anime video.
 
-human pose (mediapipe, cached) -> smoothing -> character joints (anime pose network or a
-joints file) -> neck-outward normalization -> a renderer per frame -> mp4 with the input's
-fps (and its audio) plus the report's Figure-1 composite: Reference | Real Human | Pose | Anime.
+``animate`` runs five named stages, each a short function of its own:
 
-Frames stream from the input video to the output files one at a time; only the keypoint
-arrays (a few hundred bytes per frame) are held for the whole clip, so memory does not grow
-with the video's length. Outputs are written to temporary files and renamed when complete.
+1. ``load_character``: the picture decoded once, its cut-out mask and its joints (a joints
+   file, or the anime pose network), all checked before any video work;
+2. ``track_motion``: the person's pose in a video (mediapipe, cached, smoothed), the video
+   probed once; or a BVH motion-capture file projected to the same skeleton;
+3. ``retarget``: bones rescaled outward from the neck to the character's proportions, frames
+   without a body holding the previous pose;
+4. ``place_on_canvas``: one canvas that holds the picture and every pose, ``height`` high;
+5. ``render_and_write``: a renderer per frame, streamed to the anime mp4, the report's
+   Figure-1 composite (Reference | Real Human | Pose | Anime) and, if asked, a GIF.
+
+Frames stream from input to output one at a time; only the keypoint arrays (a few hundred
+bytes per frame) are held for the whole clip, so memory does not grow with the video's
+length. Outputs are written under temporary names and appear together when complete.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -16,19 +24,22 @@ import dataclasses
 import os
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import ConfigError, StageConfig
-from r2a_utils.skeleton import J, KeypointError, transform_keypoints
+from r2a_utils.picture import Picture, load_mask, load_picture
+from r2a_utils.render.base import RENDERERS, Renderer, make_renderer
+from r2a_utils.skeleton import KeypointError
+from r2a_utils.video import VideoInfo
 
 RENDER_AHEAD = 2  # frames the render thread may finish before they are written
-RENDERERS = ("warp", "gan")  # warp: any picture, no training; gan: Stage 3's PATN generator
+MOTION_SUFFIXES = (".bvh",)  # motion-capture files taken instead of a video
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,12 +54,53 @@ class PipelineConfig(StageConfig):
     audio: bool = True  # copy the input's audio into the anime video
     min_found: float = 0.25  # below this share of frames with a person: refuse (likely wrong video)
     gan_weights: str = ""  # generator checkpoint for renderer="gan"; "" = the shipped sample-character weights
+    fps: float = 0.0  # BVH motion: resample to this rate; 0 = the file's own rate (videos keep theirs)
+    gif: bool = False  # also write a GIF of the anime video
+    gif_height: int = 240
+    gif_fps: float = 15.0  # at most; frames are skipped evenly to get there
 
     SMOKE_OVERRIDES = {"height": 256, "composite_height": 192, "max_frames": 24}
 
     def __post_init__(self) -> None:
         if self.renderer not in RENDERERS:
             raise ConfigError(f"renderer {self.renderer!r} is not available; choose from {', '.join(RENDERERS)}")
+
+
+@dataclasses.dataclass
+class Character:
+    """A character picture ready to animate: decoded once, with its cut-out and joints ``(18, 3)``."""
+
+    picture: Picture
+    keypoints: np.ndarray
+    mask: np.ndarray | None  # (H, W) uint8 0/255 from a mask file; None: alpha or automatic
+    name: str
+
+
+@dataclasses.dataclass
+class MotionSource:
+    """Real motion in the skeleton's layout: keypoints ``(T, 18, 3)`` (video pixels, or BVH
+    units seen from the front), their fps, and the video they came from (None for BVH)."""
+
+    keypoints: np.ndarray
+    fps: float | Fraction  # a video's exact rate (e.g. 30000/1001)
+    name: str
+    notes: list[str]
+    video: Path | None = None
+    info: VideoInfo | None = None
+
+    def __len__(self) -> int:
+        return len(self.keypoints)
+
+
+@dataclasses.dataclass
+class Staging:
+    """The character and its poses on the output canvas."""
+
+    reference: np.ndarray  # RGBA picture on the canvas (transparent padding)
+    mask: np.ndarray | None
+    character_keypoints: np.ndarray  # (18, 3)
+    targets: np.ndarray  # (T, 18, 3)
+    size: tuple[int, int]  # (width, height)
 
 
 @dataclasses.dataclass
@@ -62,15 +114,17 @@ class AnimationResult:
     seconds: dict[str, float]
     character_keypoints: np.ndarray
     target_keypoints: np.ndarray
+    gif_path: Path | None = None
 
     def summary(self) -> dict:
         return {"anime_video": str(self.anime_path), "composite_video": str(self.composite_path),
-                "frames": self.frames, "fps": self.fps, "size": list(self.size), "notes": self.notes,
+                "gif": str(self.gif_path) if self.gif_path else None, "frames": self.frames, "fps": self.fps,
+                "size": list(self.size), "notes": self.notes,
                 "seconds": {k: round(v, 2) for k, v in self.seconds.items()}}
 
 
-def character_joints(character: str | os.PathLike | np.ndarray, joints_file: str | os.PathLike | None = None,
-                     path_for_messages: str | os.PathLike | None = None) -> np.ndarray:
+# ---------------------------------------------------------------- 1. the character
+def character_joints(picture: Picture, joints_file: str | os.PathLike | None = None) -> np.ndarray:
     """The character's joints: from ``joints_file`` if given (checked against the picture's
     size), else the anime pose network (which raises a clear error pointing to the joints
     editor when it is not confident)."""
@@ -78,190 +132,241 @@ def character_joints(character: str | os.PathLike | np.ndarray, joints_file: str
     from r2a_utils.pose.anime import AnimePoseEstimator, require_confident_pose
 
     if joints_file is not None:
-        size = None
-        if isinstance(character, np.ndarray):
-            size = (character.shape[1], character.shape[0])
-        return load_joints(joints_file, size).keypoints
+        return load_joints(joints_file, picture.size).keypoints
     with AnimePoseEstimator() as estimator:
-        kps = estimator.estimate_image(character)
-    return require_confident_pose(kps, path_for_messages or
-                                  (character if isinstance(character, (str, os.PathLike)) else None))
+        kps = estimator.estimate_image(picture)
+    return require_confident_pose(kps, picture.path)
+
+
+def load_character(character: str | os.PathLike | np.ndarray | Picture, joints_file: str | os.PathLike | None = None,
+                   mask_file: str | os.PathLike | None = None) -> Character:
+    """Stage 1: decode the picture once, read its mask, find or read its joints."""
+    picture = load_picture(character)
+    mask = load_mask(mask_file, picture.size) if mask_file is not None else None
+    name = picture.path.stem if picture.path is not None else "character"
+    return Character(picture, character_joints(picture, joints_file), mask, name)
 
 
 def load_animated_drawing(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """An AnimatedDrawings character folder (texture.png, mask.png, char_cfg.yaml) as an RGBA
     picture (mask as alpha) and OpenPose-18 joints converted from its 16-joint skeleton."""
-    from PIL import Image
-
     from r2a_utils.joints import from_char_cfg
 
     folder = Path(folder)
     joints = from_char_cfg(folder / "char_cfg.yaml")
-    try:
-        texture = np.asarray(Image.open(folder / "texture.png").convert("RGB"))
-        mask = np.asarray(Image.open(folder / "mask.png").convert("L"))
-    except OSError as e:
-        raise KeypointError(f"{folder}: not an AnimatedDrawings character folder ({e.__class__.__name__}: {e})") from None
-    if mask.shape != texture.shape[:2]:
-        raise KeypointError(f"{folder}: mask.png and texture.png differ in size")
-    return np.dstack([texture, np.where(mask > 127, 255, 0).astype(np.uint8)]), joints.keypoints
+    texture = load_picture(folder / "texture.png")
+    mask = load_mask(folder / "mask.png", texture.size)
+    return np.dstack([texture.rgb, mask]), joints.keypoints
 
 
-def _canvas(picture_size: tuple[int, int], targets: np.ndarray, height: int, margin: float = 0.06):
-    """The output canvas: the picture padded so every target pose fits, scaled to ``height``.
+# ---------------------------------------------------------------- 2. the motion
+def track_motion(source: str | os.PathLike, cfg: PipelineConfig = PipelineConfig(), progress: bool = True,
+                 info: VideoInfo | None = None) -> MotionSource:
+    """Stage 2: the motion in ``source``, a real video or a BVH file, smoothed."""
+    if Path(source).suffix.lower() in MOTION_SUFFIXES:
+        return _bvh_motion(Path(source), cfg)
+    return _video_motion(Path(source), cfg, progress, info)
 
-    Returns the 2x3 map from picture pixels to canvas pixels and the canvas (width, height).
+
+def _video_motion(video: Path, cfg: PipelineConfig, progress: bool, info: VideoInfo | None) -> MotionSource:
+    from r2a_utils.pose.track import estimate_video_cached
+    from r2a_utils.smoothing import SmoothingConfig, smooth_keypoints
+    from r2a_utils.video import probe
+
+    info = info or probe(video)  # the only probe of this file in the run
+    track = estimate_video_cached(video, max_frames=cfg.max_frames or None, progress=progress, info=info)
+    if track.found.mean() < cfg.min_found:
+        raise KeypointError(f"{video}: a person was found in only {track.found.sum()} of {len(track)} frames; "
+                            f"is this the right video?")
+    real = smooth_keypoints(track.keypoints, track.fps, SmoothingConfig(method=cfg.smoothing))
+    return MotionSource(real, info.fps, video.stem, list(track.notes), video, info)
+
+
+def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
+    from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
+
+    m = bvh_to_motion(parse_bvh(path), fps=cfg.fps or None)
+    kps = np.concatenate([m.joints[..., :2], np.ones(m.joints.shape[:2] + (1,))], -1).astype(np.float32)
+    if cfg.max_frames:
+        kps = kps[:cfg.max_frames]
+    return MotionSource(kps, float(m.fps), path.stem, [])
+
+
+# ---------------------------------------------------------------- 3. retarget
+def retarget(motion: MotionSource, character: Character) -> tuple[np.ndarray, list[str]]:
+    """Stage 3: the motion's bones rescaled to the character; frames without a body held."""
+    from r2a_utils.normalize import hold_missing_frames, normalize_to_character
+
+    targets, held = hold_missing_frames(normalize_to_character(motion.keypoints, character.keypoints),
+                                        character.keypoints)
+    return targets, [f"{held} frames had no body pose; they hold the previous pose"] if held else []
+
+
+# ---------------------------------------------------------------- 4. the canvas
+def place_on_canvas(character: Character, targets: np.ndarray, height: int) -> Staging:
+    """Stage 4: one canvas ``height`` high holding the picture and every target pose."""
+    import cv2
+
+    from r2a_utils.canvas import canvas_around, place_image
+
+    place, size = canvas_around(character.picture.size, targets, height)
+    pic = character.picture
+    rgba = pic.rgba() if pic.alpha is not None else pic.rgb
+    border = (255, 255, 255, 0) if pic.alpha is not None else (255, 255, 255)
+    ref = place_image(rgba, place, size, border, interpolation=cv2.INTER_AREA)
+    mask = None
+    if character.mask is not None:  # the padding is background
+        mask = place_image(character.mask, place, size, 0, interpolation=cv2.INTER_NEAREST)
+    # without transparency the picture's own background must not move with the body: the
+    # renderer gets RGB only and cuts the character out (mask, or GrabCut from the skeleton)
+    return Staging(ref, mask, place.apply(character.keypoints), place.apply(targets), size)
+
+
+# ---------------------------------------------------------------- 5. render and write
+def output_paths(out_dir: str | os.PathLike, motion_name: str, character_name: str) -> dict[str, Path]:
+    """Where a run's files go: ``<motion>_<character>_{anime.mp4, composite.mp4, anime.gif}``."""
+    stem = Path(out_dir) / f"{motion_name}_{character_name}"
+    return {"anime": Path(f"{stem}_anime.mp4"), "composite": Path(f"{stem}_composite.mp4"),
+            "gif": Path(f"{stem}_anime.gif"), "summary": Path(f"{stem}_summary.json")}
+
+
+def _real_panels(motion: MotionSource, n: int, height: int) -> Iterator[np.ndarray]:
+    """The 'Real Human' panel: the video's frames, or (BVH) the captured skeleton on grey."""
+    from r2a_utils.video import VideoReader
+    from r2a_utils.viz import draw_skeleton
+
+    if motion.video is not None:
+        with VideoReader(motion.video, max_frames=n, info=motion.info) as reader:
+            yield from reader
+        return
+    from r2a_utils.canvas import canvas_around
+
+    place, size = canvas_around((1, 1), motion.keypoints, height)
+    kps = place.apply(motion.keypoints)
+    for i in range(n):
+        yield draw_skeleton(np.full((size[1], size[0], 3), 235, np.uint8), kps[i])
+
+
+def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, paths: dict[str, Path],
+                     cfg: PipelineConfig, composite: bool = True, progress: bool = True,
+                     report: Callable[[float, str], None] = lambda f, s: None) -> int:
+    """Stage 5: draw every frame and stream the anime video, the composite and the GIF.
+
+    The renderer works one frame ahead in a second thread (OpenCV and torch release the GIL)
+    while this one composites and encodes: ~2x on two cores, with at most ``RENDER_AHEAD``
+    frames waiting in memory. Every file is written under a temporary name; they are all
+    renamed at the end, and on any failure none is left behind.
     """
-    w, h = picture_size
-    xy = targets[..., :2][np.isfinite(targets[..., :2]).all(-1)]
-    lo = np.minimum(xy.min(0) if len(xy) else [0, 0], [0, 0])
-    hi = np.maximum(xy.max(0) if len(xy) else [w, h], [w, h])
-    pad = margin * (hi - lo)
-    lo, hi = lo - pad, hi + pad
-    k = height / (hi[1] - lo[1])
-    size = (int(round((hi[0] - lo[0]) * k / 2)) * 2, height)
-    return np.array([[k, 0, -lo[0] * k], [0, k, -lo[1] * k]], np.float32), size
+    from r2a_utils.video import GifWriter, VideoWriter
+    from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side, to_rgb
 
+    n, size, fps = len(staged.targets), staged.size, motion.fps
+    audio = motion.video if (cfg.audio and motion.info is not None and motion.info.has_audio) else None
+    writers = {"anime": VideoWriter(paths["anime"], fps, size, audio_from=audio)}
+    if cfg.gif:
+        writers["gif"] = GifWriter(paths["gif"], fps, cfg.gif_height, cfg.gif_fps)
+    reference_panel = to_rgb(staged.reference)
 
-def _renderer(cfg: PipelineConfig, reference: np.ndarray, kps: np.ndarray, mask: np.ndarray | None, notes: list[str]):
-    """The renderer ``cfg`` names, for a picture already on the output canvas."""
-    if cfg.renderer == "gan":
-        from r2a_utils.transfer import GANRenderer
+    def draw(i: int) -> np.ndarray:
+        return to_rgb(renderer.render(staged.targets[i]))  # on a white page
 
-        r = GANRenderer(reference, kps, mask=mask, weights=cfg.gan_weights or None)
-        if r.character is not None:
-            notes.append(f"GAN renderer: these weights were trained on one character ({r.character}); any other "
-                         f"character needs its own training (notebook 04) or the warp renderer")
-        return r
-    from r2a_utils.warp import WarpRenderer
-
-    return WarpRenderer(reference, kps, mask=mask)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2a-render")
+    pending: deque = deque()
+    done = 0
+    try:
+        for i, real in enumerate(tqdm(_real_panels(motion, n, cfg.composite_height), total=n, desc="render",
+                                      disable=not progress)):
+            if i >= n:
+                break
+            while len(pending) < RENDER_AHEAD and i + len(pending) < n:
+                pending.append(pool.submit(draw, i + len(pending)))
+            anime = pending.popleft().result()
+            writers["anime"].write(anime)
+            if "gif" in writers:
+                writers["gif"].write(anime)
+            if composite:
+                real = draw_skeleton(real, motion.keypoints[i]) if motion.video is not None else real
+                panels = dict(zip(PANEL_ORDER, (reference_panel, real, pose_image(staged.targets[i], size), anime)))
+                tile = side_by_side(panels, height=cfg.composite_height)
+                if "composite" not in writers:
+                    writers["composite"] = VideoWriter(paths["composite"], fps, (tile.shape[1], tile.shape[0]))
+                writers["composite"].write(tile)
+            done = i + 1
+            if i % 10 == 0:
+                report(0.4 + 0.6 * i / n, "rendering")
+        if done < n:
+            raise KeypointError(f"{motion.video}: ended after {done} frames, the pose track has {n}")
+        committed = []
+        try:
+            for w in writers.values():
+                committed.append(w.close())
+        except BaseException:
+            for p in committed:
+                p.unlink(missing_ok=True)
+            raise
+    except BaseException:
+        for f in pending:
+            f.cancel()
+        for w in writers.values():
+            w.abort()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    return n
 
 
 def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str | os.PathLike,
             cfg: PipelineConfig = PipelineConfig(), character_joints_file: str | os.PathLike | None = None,
             character_mask: str | os.PathLike | None = None, composite: bool = True, progress: bool = True,
             on_progress: Callable[[float, str], None] | None = None) -> AnimationResult:
-    """Animate ``character`` with the motion of the person in ``video``.
+    """Animate ``character`` with the motion in ``video`` (a real video, or a ``.bvh`` file).
 
     Args:
-        video: real human video (any size, fps, rotation).
         character: picture of the character standing (PNG with alpha is best).
-        out_dir: where ``<video>_<character>_anime.mp4`` and ``..._composite.mp4`` go.
+        out_dir: where ``<motion>_<character>_anime.mp4`` and ``..._composite.mp4`` go.
         character_joints_file: joints JSON to use instead of the anime pose network.
         character_mask: optional mask image (white = character) for pictures without alpha.
         on_progress: called with (fraction done, stage) — the Gradio app's progress bar.
     Raises:
-        VideoError, PoseError, CharacterImageError, KeypointError: bad input, named.
+        VideoError, PoseError, CharacterImageError, KeypointError, BVHError: bad input, named.
     """
-    from r2a_utils.normalize import normalize_to_character
-    from r2a_utils.pose.anime import load_character_image
-    from r2a_utils.pose.human import estimate_video_cached
-    from r2a_utils.smoothing import SmoothingConfig, smooth_keypoints
-    from r2a_utils.video import VideoReader, VideoWriter, probe
-    from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side, to_rgb
-    report = on_progress or (lambda f, s: None)
-    seconds: dict[str, float] = {}
-    t0 = time.perf_counter()
-    info = probe(video)  # VideoError for missing / empty / non-video files, before any work
-    picture, alpha = load_character_image(character)
-    mask = None
-    if character_mask is not None:
-        mask_img, _ = load_character_image(character_mask)
-        mask = cv2.resize(mask_img[..., 0], (picture.shape[1], picture.shape[0]), interpolation=cv2.INTER_NEAREST)
-    char_kps = character_joints(picture, character_joints_file, character)
-    seconds["character"] = time.perf_counter() - t0
-    report(0.05, "human pose")
-
-    t = time.perf_counter()
-    track = estimate_video_cached(video, max_frames=cfg.max_frames or None, progress=progress)
-    if track.found.mean() < cfg.min_found:
-        raise KeypointError(f"{video}: a person was found in only {track.found.sum()} of {len(track)} frames; "
-                            f"is this the right video?")
-    notes = list(track.notes)
-    real = smooth_keypoints(track.keypoints, track.fps, SmoothingConfig(method=cfg.smoothing))
-    seconds["pose"] = time.perf_counter() - t
-    report(0.35, "normalization")
-
-    t = time.perf_counter()
-    targets = normalize_to_character(real, char_kps)
-    body = [J[n] for n in ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")]
-    usable = np.isfinite(targets[:, body, 0]).all(1)
-    held = 0
-    for i in range(len(targets)):  # a frame without a body holds the last pose (or the picture's)
-        if not usable[i]:
-            targets[i] = targets[i - 1] if i > 0 else char_kps
-            held += 1
-    if held:
-        notes.append(f"{held} frames had no body pose; they hold the previous pose")
-    m, size = _canvas((picture.shape[1], picture.shape[0]), targets, cfg.height)
-    canvas_char, canvas_targets = transform_keypoints(char_kps, m), transform_keypoints(targets, m)
-    opaque = alpha if alpha is not None else np.full(picture.shape[:2], 255, np.uint8)
-    ref = cv2.warpAffine(np.dstack([picture, opaque]), m, size, flags=cv2.INTER_AREA,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255, 0))
-    if mask is not None:  # the padding is background
-        mask = cv2.warpAffine(mask, m, size, flags=cv2.INTER_NEAREST, borderValue=0)
-    # without transparency the picture's own background must not move with the body: give the
-    # renderer RGB only, so it cuts the character out (mask, or GrabCut from the skeleton)
-    renderer = _renderer(cfg, ref if alpha is not None else ref[..., :3], canvas_char, mask, notes)
-    seconds["normalize"] = time.perf_counter() - t
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{Path(video).stem}_{Path(character).stem}"
-    anime_path, comp_path = out_dir / f"{stem}_anime.mp4", out_dir / f"{stem}_composite.mp4"
-    fps = info.fps
-    audio = video if (cfg.audio and info.has_audio) else None
-    t = time.perf_counter()
-    reference_panel = ref[..., :3].copy()
-    reference_panel[ref[..., 3] == 0] = 255
-    anime_out = VideoWriter(anime_path, fps, size, audio_from=audio)
-    comp_out = None
-    n = len(canvas_targets)
-
-    def draw(i: int) -> np.ndarray:
-        return to_rgb(renderer.render(canvas_targets[i]))  # on a white page
-
-    # The renderer works one frame ahead in a second thread (OpenCV and torch release the
-    # GIL) while this one decodes, composites and encodes: ~2x on two cores. At most
-    # RENDER_AHEAD frames wait in memory, so memory stays bounded.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2a-render")
-    pending: deque = deque()
-    i = -1
-    try:
-        with VideoReader(video, max_frames=n) as reader:
-            for i, frame in enumerate(tqdm(reader, total=n, desc="render", disable=not progress)):
-                if i >= n:
-                    break
-                while len(pending) < RENDER_AHEAD and i + len(pending) < n:
-                    pending.append(pool.submit(draw, i + len(pending)))
-                anime = pending.popleft().result()
-                anime_out.write(anime)
-                if composite:
-                    panels = dict(zip(PANEL_ORDER, (reference_panel, draw_skeleton(frame, real[i]),
-                                                   pose_image(canvas_targets[i], size), anime)))
-                    tile = side_by_side(panels, height=cfg.composite_height)
-                    if comp_out is None:
-                        comp_out = VideoWriter(comp_path, fps, (tile.shape[1], tile.shape[0]))
-                    comp_out.write(tile)
-                if i % 10 == 0:
-                    report(0.4 + 0.6 * i / n, "rendering")
-        if i + 1 < n:
-            raise KeypointError(f"{video}: ended after {i + 1} frames, the pose track has {n}")
-        anime_out.close()
-        if comp_out is not None:
-            comp_out.close()
-    except BaseException:
-        for f in pending:
-            f.cancel()
-        anime_out.abort()
-        if comp_out is not None:
-            comp_out.abort()
-        raise
-    finally:
-        pool.shutdown(wait=True)
-    seconds["render"] = time.perf_counter() - t
-    seconds["total"] = time.perf_counter() - t0
+    report, clock = on_progress or (lambda f, s: None), _Stopwatch()
+    with clock("character"):
+        char = load_character(character, character_joints_file, character_mask)
+    report(0.05, "motion")
+    with clock("pose"):
+        motion = track_motion(video, cfg, progress)
+    report(0.35, "retargeting")
+    with clock("normalize"):
+        targets, notes = retarget(motion, char)
+        staged = place_on_canvas(char, targets, cfg.height)
+        renderer = make_renderer(cfg.renderer, staged.reference, staged.character_keypoints, staged.mask,
+                                 gan_weights=cfg.gan_weights)
+    paths = output_paths(out_dir, motion.name, char.name)
+    with clock("render"):
+        n = render_and_write(renderer, staged, motion, paths, cfg, composite, progress, report)
     report(1.0, "done")
-    return AnimationResult(anime_path, comp_path if composite else None, n, float(fps), size, notes, seconds,
-                           char_kps, targets)
+    notes = motion.notes + notes + list(getattr(renderer, "notes", []))
+    return AnimationResult(paths["anime"], paths["composite"] if composite else None, n, float(motion.fps), staged.size,
+                           notes, clock.seconds, char.keypoints, targets, paths["gif"] if cfg.gif else None)
+
+
+class _Stopwatch:
+    """``with clock("stage"): ...`` adds the stage's seconds to ``clock.seconds`` (and to 'total')."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._t0 = time.perf_counter()
+
+    def __call__(self, name: str):
+        import contextlib
+
+        @contextlib.contextmanager
+        def timed():
+            t = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.seconds[name] = time.perf_counter() - t
+                self.seconds["total"] = time.perf_counter() - self._t0
+        return timed()

@@ -112,6 +112,10 @@ BODY_JOINTS: tuple[str, ...] = ("neck", "right_shoulder", "right_elbow", "right_
                                 "left_hip", "left_knee", "left_ankle")
 
 
+# The five joints that place the torso; a frame without all of them has no usable body.
+TORSO_JOINTS: tuple[str, ...] = ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")
+
+
 def missing_joints(kps: np.ndarray, names: Sequence[str] = BODY_JOINTS) -> list[str]:
     """Which of ``names`` have no position in one pose ``(18, 3)``."""
     return [n for n in names if np.isnan(kps[J[n], :2]).any()]

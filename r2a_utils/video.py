@@ -16,6 +16,7 @@ import av
 import numpy as np
 
 from r2a_utils.errors import InputFileError
+from r2a_utils.picture import over_background
 
 av.logging.set_level(av.logging.PANIC)  # we report problems ourselves, as VideoError
 
@@ -102,9 +103,9 @@ class VideoReader:
         ...     for frame in r: ...
     """
 
-    def __init__(self, path: str | os.PathLike, max_frames: int | None = None):
+    def __init__(self, path: str | os.PathLike, max_frames: int | None = None, info: VideoInfo | None = None):
         self.path = str(path)
-        self.info = probe(path)
+        self.info = info if info is not None else probe(path)  # callers that probed pass it on
         self.max_frames = max_frames
         self._container: av.container.InputContainer | None = None
 
@@ -223,8 +224,7 @@ class VideoWriter:
         """Append one RGB ``uint8`` frame ``(H, W, 3)`` (RGBA is composited on white)."""
         img = np.asarray(frame)
         if img.ndim == 3 and img.shape[2] == 4:
-            alpha = img[..., 3:4].astype(np.float32) / 255.0
-            img = (img[..., :3] * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
+            img = over_background(img)
         if img.shape[:2] != (self.height, self.width) or img.ndim != 3 or img.shape[2] != 3:
             raise ValueError(f"{self.path}: frame of shape {img.shape} does not match the video's "
                              f"size {self.width}x{self.height}")
@@ -277,6 +277,47 @@ class VideoWriter:
             self._audio_in.close()
             self._audio_in = None
         self._tmp.unlink(missing_ok=True)
+
+
+class GifWriter:
+    """Stream frames into an animated GIF (for sharing): shrunk to ``height`` and thinned to at
+    most ``max_fps``; written under a temporary name by ``close()`` and renamed when complete.
+
+    A GIF needs all its frames at once, so the small palette frames are kept until ``close``
+    (about 60 KB each at 240 px high).
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float | Fraction, height: int = 240, max_fps: float = 15.0):
+        self.path = Path(path)
+        self.height = int(height)
+        self.step = max(1, int(np.ceil(float(fps) / max_fps - 1e-9)))
+        self.duration_ms = int(round(1000 * self.step / float(fps)))
+        self._frames: list = []
+        self._seen = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        """Offer one RGB frame; every ``step``-th is kept."""
+        from PIL import Image
+
+        if self._seen % self.step == 0:
+            img = Image.fromarray(np.ascontiguousarray(frame[..., :3]))
+            w = max(1, round(img.width * self.height / img.height))
+            self._frames.append(img.resize((w, self.height), Image.LANCZOS).quantize(colors=255))
+        self._seen += 1
+
+    def close(self) -> Path:
+        from r2a_utils.files import atomic_path
+
+        if not self._frames:
+            raise VideoError(self.path, "no frames were written; nothing saved")
+        with atomic_path(self.path) as tmp:
+            self._frames[0].save(tmp, format="GIF", save_all=True, append_images=self._frames[1:],
+                                 duration=self.duration_ms, loop=0, disposal=1)
+        self._frames = []
+        return self.path
+
+    def abort(self) -> None:
+        self._frames = []
 
 
 def write_video(path: str | os.PathLike, frames, fps: float | Fraction,

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from r2a_utils.picture import over_background
 from r2a_utils.skeleton import COLORS, LIMBS, visible
 
 PANEL_ORDER = ("Reference", "Real Human", "Pose", "Anime")
@@ -26,8 +27,7 @@ def to_rgb(img: np.ndarray, background: tuple[int, int, int] = (255, 255, 255)) 
     if a.ndim == 2:
         return np.repeat(a[..., None], 3, axis=2)
     if a.shape[2] == 4:
-        alpha = a[..., 3:4].astype(np.float32) / 255.0
-        return (a[..., :3] * alpha + np.array(background) * (1 - alpha)).astype(np.uint8)
+        return over_background(a, background)
     return a[..., :3].copy()
 
 

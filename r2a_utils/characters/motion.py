@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from r2a_utils.canvas import MARGIN, fit_box
 from r2a_utils.characters.spec import CharacterSpec
 from r2a_utils.skeleton import J, NUM_JOINTS, KeypointError, body_height, rescale_bones
 
@@ -147,7 +148,7 @@ def builtin_dance(num_frames: int = 48, fps: float = 24.0, frames_per_beat: int 
 
 
 def layout_for_character(motion: Motion, spec: CharacterSpec, size: tuple[int, int],
-                         margin: float = 0.06) -> CharacterTrack:
+                         margin: float = MARGIN) -> CharacterTrack:
     """Retarget ``motion`` onto ``spec``'s bone lengths and place it on a ``size`` canvas.
 
     Bones are rescaled in 3-D, outward from the neck, keeping each bone's direction; the
@@ -172,12 +173,11 @@ def layout_for_character(motion: Motion, spec: CharacterSpec, size: tuple[int, i
     top = np.nanmin(xy[..., 1]) - spec.head * 0.75
     bottom = np.nanmax(xy[..., 1]) + 0.035
     left, right = np.nanmin(xy[..., 0]) - spec.head * 0.6, np.nanmax(xy[..., 0]) + spec.head * 0.6
-    usable_w, usable_h = w * (1 - 2 * margin), h * (1 - 2 * margin)
-    scale = min(usable_h / (bottom - top), usable_w / (right - left))
-    cx, cy = (left + right) / 2, (top + bottom) / 2
+    place = fit_box((left, top, right, bottom), (w, h), margin)
+    scale = place.k
     px = np.empty(posed.shape[:2] + (3,), dtype=np.float32)
-    px[..., 0] = (posed[..., 0] - cx) * scale + w / 2
-    px[..., 1] = (posed[..., 1] - cy) * scale + h / 2
+    px[..., 0] = posed[..., 0] * scale + place.tx
+    px[..., 1] = posed[..., 1] * scale + place.ty
     px[..., 2] = 1.0
     px[np.isnan(posed).any(axis=-1)] = np.nan
     depth = (posed[..., 2] * scale).astype(np.float32)

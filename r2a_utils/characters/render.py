@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from r2a_utils.characters.spec import CharacterSpec
+from r2a_utils.picture import over_background
 from r2a_utils.skeleton import COLORS, J, NUM_JOINTS, as_keypoints, missing_joints
 
 SHIFT = 4
@@ -47,9 +48,7 @@ class RenderResult:
 
     def on_background(self, color: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
         """RGB image with the character composited over a flat colour."""
-        a = self.rgba[..., 3:4].astype(np.float32) / 255.0
-        bg = np.array(color, dtype=np.float32)
-        return (self.rgba[..., :3] * a + bg * (1 - a)).astype(np.uint8)
+        return over_background(self.rgba, color)
 
 
 class _Canvas:

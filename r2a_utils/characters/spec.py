@@ -17,6 +17,7 @@ OUTFITS = ("dress", "skirt", "trousers", "shorts")
 SLEEVES = ("long", "short", "none")
 
 RGB = tuple[int, int, int]
+HELD_OUT_SEED = 1_000_000  # characters and poses drawn from this seed on are never trained on
 
 
 @dataclasses.dataclass(frozen=True)

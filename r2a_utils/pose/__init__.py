@@ -1,7 +1,9 @@
-"""Stage 2 pose estimators behind one small interface: ``estimate(frames) -> (T, 18, 3)``.
+"""Stage 2a pose estimators behind one small interface: ``estimate(frames) -> (T, 18, 3)``.
 
-``human``: mediapipe on real video. (The anime-character estimator joins it in Stage 2b.)
+``human``: mediapipe on real video (``track``: a video's pose track and its cache);
+``anime``: the anime-character network on a character picture.
 """
-from r2a_utils.pose.human import (HumanPoseConfig, HumanPoseEstimator, PoseError, PoseTrack, estimate_video_cached)
+from r2a_utils.pose.human import HumanPoseConfig, HumanPoseEstimator
+from r2a_utils.pose.track import PoseError, PoseTrack, estimate_video_cached
 
 __all__ = ["HumanPoseConfig", "HumanPoseEstimator", "PoseError", "PoseTrack", "estimate_video_cached"]

@@ -2,8 +2,7 @@
 
 ``HumanPoseEstimator.estimate(frames) -> (T, 18, 3)`` for frames in memory;
 ``estimate_video(path) -> PoseTrack`` streams a file of any length and also says, per frame,
-whether the person was found. ``estimate_video_cached`` keeps results on disk keyed by the
-file's hash and the settings, so later notebooks reuse them.
+whether the person was found (``pose.track`` holds the track and its on-disk cache).
 
 One person: mediapipe's pose solution follows a single person, the one it locks on to
 first. We add two guards on top, both reported in ``PoseTrack.notes``: every
@@ -20,13 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import itertools
-import json
 import os
 import re
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,21 +32,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import StageConfig
-from r2a_utils.errors import InputFileError
+from r2a_utils.pose.track import FOUND, NO_PERSON, OTHER_PERSON, PoseError, PoseTrack
 from r2a_utils.skeleton import J, MEDIAPIPE_TO_OP18, NUM_JOINTS, empty_pose, from_mediapipe33, torso_size, visible
-from r2a_utils.video import VideoReader, probe
+from r2a_utils.video import VideoInfo, VideoReader
 
 os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ start-up chatter
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-CACHE_VERSION = 1
-# status of each frame in a PoseTrack
-FOUND, NO_PERSON, OTHER_PERSON = "found", "no_person", "other_person"
-
-
-class PoseError(InputFileError, ValueError):
-    """No usable pose in the input (e.g. no person in any frame); names the file."""
-
 
 @dataclasses.dataclass(frozen=True)
 class HumanPoseConfig(StageConfig):
@@ -65,56 +52,6 @@ class HumanPoseConfig(StageConfig):
     people_check_s: float = 2.0  # look for other people this often (0 = never)
     workers: int = 2  # videos of >= parallel_min_s per worker run as that many halves at once
     parallel_min_s: float = 1.0
-
-
-@dataclasses.dataclass
-class PoseTrack:
-    """Pose of one person through a video.
-
-    Attributes:
-        keypoints: ``(T, 18, 3)`` float32, pixels of the frames as read (rotation applied),
-            confidence = mediapipe visibility; NaN rows where no person was found.
-        depth: ``(T, 18)`` relative depth in pixels, larger = nearer the camera (mediapipe z).
-        status: ``(T,)`` one of 'found', 'no_person', 'other_person'.
-        fps: frame rate of the video; size: (width, height); notes: what the user should know.
-    """
-
-    keypoints: np.ndarray
-    depth: np.ndarray
-    status: np.ndarray
-    fps: float
-    size: tuple[int, int]
-    source: str = ""
-    people_seen: int = 1
-    notes: list[str] = dataclasses.field(default_factory=list)
-
-    @property
-    def found(self) -> np.ndarray:
-        """``(T,)`` True where the subject's pose was found."""
-        return self.status == FOUND
-
-    def __len__(self) -> int:
-        return len(self.keypoints)
-
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write to ``.npz`` atomically (temp file, then rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"fps": self.fps, "size": list(self.size), "source": self.source,
-                "people_seen": self.people_seen, "notes": self.notes, "version": CACHE_VERSION}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-        os.close(fd)
-        np.savez_compressed(tmp, keypoints=self.keypoints, depth=self.depth, status=self.status.astype("U12"),
-                            meta=np.array(json.dumps(meta)))
-        os.replace(tmp, path)
-        return path
-
-    @classmethod
-    def load(cls, path: str | os.PathLike) -> PoseTrack:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            return cls(z["keypoints"], z["depth"], z["status"].astype(str), meta["fps"], tuple(meta["size"]),
-                       meta["source"], meta["people_seen"], meta["notes"])
 
 
 @contextlib.contextmanager
@@ -327,24 +264,25 @@ class HumanPoseEstimator:
         return np.stack(rows) if rows else empty_pose(0)
 
     def estimate_video(self, path: str | os.PathLike, max_frames: int | None = None,
-                       progress: bool = True) -> PoseTrack:
+                       progress: bool = True, info: VideoInfo | None = None) -> PoseTrack:
         """Stream ``path`` and return the main person's ``PoseTrack``.
 
         Raises:
             VideoError: the file is missing, empty, not a video, or damaged.
             PoseError: nobody was found in any frame.
         """
-        reader = VideoReader(path, max_frames=max_frames)
+        reader = VideoReader(path, max_frames=max_frames, info=info)
+        info = reader.info
         fps, size = float(reader.fps), reader.size
         total = len(reader)
         bar = tqdm(total=total or None, desc=f"pose {Path(path).name}", unit="frame", disable=not progress)
         workers = 2 if self.cfg.workers >= 2 and total >= 2 * self.cfg.parallel_min_s * fps else 1
         parts = None
         if workers == 2:
-            parts = self._two_halves(path, max_frames, total, fps, bar)
+            parts = self._two_halves(path, max_frames, total, info, bar)
         if parts is None:  # short video, or the halves disagree at the seam: one pass
             bar.reset()
-            parts = [self._segment(path, max_frames, 0, None, fps, bar)]
+            parts = [self._segment(path, max_frames, 0, None, info, bar)]
         bar.close()
         kps = [k for p in parts for k in p[0]]
         depth = [z for p in parts for z in p[1]]
@@ -368,12 +306,12 @@ class HumanPoseEstimator:
         return PoseTrack(np.stack(kps), np.stack(depth), status_arr, fps, size, str(path),
                          2 if others else 1, notes)
 
-    def _segment(self, path, max_frames: int | None, start: int, stop: int | None, fps: float, bar) -> tuple:
+    def _segment(self, path, max_frames: int | None, start: int, stop: int | None, info: VideoInfo, bar) -> tuple:
         """Track frames ``start:stop`` of the video (frames before ``start`` are decoded and skipped)."""
         notes: list[str] = []
         kps, depth, status, others = [], [], [], 0
-        with VideoReader(path, max_frames=max_frames) as reader:
-            for k, z, st, other in self.track(itertools.islice(reader, start, stop), fps, notes):
+        with VideoReader(path, max_frames=max_frames, info=info) as reader:
+            for k, z, st, other in self.track(itertools.islice(reader, start, stop), float(info.fps), notes):
                 kps.append(k)
                 depth.append(z)
                 status.append(st)
@@ -383,7 +321,7 @@ class HumanPoseEstimator:
             notes = [re.sub(r"frame (\d+)", lambda m: f"frame {int(m.group(1)) + start}", n) for n in notes]
         return kps, depth, status, others, notes
 
-    def _two_halves(self, path, max_frames: int | None, total: int, fps: float, bar) -> list | None:
+    def _two_halves(self, path, max_frames: int | None, total: int, info: VideoInfo, bar) -> list | None:
         """Both halves at once, each with its own mediapipe graph (mediapipe holds one core and
         releases the GIL, so two graphs use both): ~1.6x on two cores.
 
@@ -391,10 +329,10 @@ class HumanPoseEstimator:
         when nobody else was seen in either half and the person is where the first half left
         them; otherwise ``None`` (the caller tracks the whole video in one pass).
         """
-        mid = total // 2
+        mid, fps = total // 2, float(info.fps)
         with HumanPoseEstimator(self.cfg) as helper, ThreadPoolExecutor(1, thread_name_prefix="r2a-pose") as pool:
-            second = pool.submit(helper._segment, path, max_frames, mid, None, fps, bar)
-            first = self._segment(path, max_frames, 0, mid, fps, bar)
+            second = pool.submit(helper._segment, path, max_frames, mid, None, info, bar)
+            first = self._segment(path, max_frames, 0, mid, info, bar)
             second = second.result()
         if first[3] or second[3]:
             return None
@@ -409,41 +347,3 @@ class HumanPoseEstimator:
         if any(st == OTHER_PERSON for st in second[2][:max(1, int(round(self.cfg.switch_after_s * fps)))]):
             return None
         return [first, second]
-
-
-def file_digest(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """sha256 of a file's bytes, read in chunks (videos can be large)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def pose_cache_path(path: str | os.PathLike, cfg: HumanPoseConfig, max_frames: int | None = None) -> Path:
-    """Where ``estimate_video_cached`` keeps the result for this file and these settings."""
-    import mediapipe as mp
-
-    from r2a_utils.samples import cache_dir
-
-    probe(path)  # clear VideoError for bad files before hashing them
-    key = json.dumps({"file": file_digest(path), "cfg": cfg.to_dict(), "max_frames": max_frames,
-                      "mediapipe": mp.__version__, "v": CACHE_VERSION}, sort_keys=True)
-    return cache_dir() / "pose" / f"{Path(path).stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
-
-
-def estimate_video_cached(path: str | os.PathLike, cfg: HumanPoseConfig = HumanPoseConfig(),
-                          max_frames: int | None = None, progress: bool = True) -> PoseTrack:
-    """``estimate_video`` once per (file content, settings); later calls read the cache."""
-    cached = pose_cache_path(path, cfg, max_frames)
-    if cached.exists():
-        try:
-            track = PoseTrack.load(cached)
-            track.source = str(path)
-            return track
-        except (OSError, ValueError, KeyError):
-            cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed, not trusted
-    with HumanPoseEstimator(cfg) as est:
-        track = est.estimate_video(path, max_frames=max_frames, progress=progress)
-    track.save(cached)
-    return track

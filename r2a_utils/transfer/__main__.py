@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def _config(args):
-    from r2a_utils.transfer.train import TransferConfig
+    from r2a_utils.transfer.checkpoint import TransferConfig
 
     cfg = TransferConfig()
     if args.gpu_config:
@@ -36,10 +36,12 @@ def evaluate(weights: str | None, n: int = 40, dance_frames: int = 8, with_warp:
     """Held-out scores of a generator (and of the warp renderer on the same frames)."""
     from r2a_utils.pose.anime import AnimePoseEstimator
     from r2a_utils.transfer.data import character_spec, heldout_poses
-    from r2a_utils.transfer.infer import GANRenderer, evaluate_renderer, load_generator
-    from r2a_utils.warp import WarpRenderer
+    from r2a_utils.render.gan import WEIGHTS, GANRenderer
+    from r2a_utils.render.warp import WarpRenderer
+    from r2a_utils.transfer.checkpoint import load_generator
+    from r2a_utils.transfer.evaluate import evaluate_renderer
 
-    _, cfg, ckpt = load_generator(weights)
+    _, cfg, ckpt = load_generator(weights or WEIGHTS)
     ref, ref_kps, rgb, kps = heldout_poses(character_spec(cfg.character), cfg.size, n, dance_frames)
     out = {"weights": str(weights or "shipped"), "step": ckpt["step"], "train_seconds": ckpt.get("seconds"),
            "character": cfg.character, "size": list(cfg.size), "frames": len(kps)}
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.json:
                 Path(args.json).write_text(json.dumps(scores, indent=1))
         elif args.cmd == "export":
-            from r2a_utils.transfer.train import export_generator
+            from r2a_utils.transfer.checkpoint import export_generator
 
             metrics = None
             if args.with_eval:

@@ -1,8 +1,8 @@
 """Training pairs for Stage 3: the same character in two poses, on the model's canvas.
 
 Every picture reaches the network the same way, in training and at inference: the
-character's box is fitted into the canvas (``fit_box``), and its keypoints go through the
-same similarity transform (``Placement``). Two sources give pairs:
+character's box is fitted into the canvas (``canvas.fit_box``), and its keypoints go through
+the same similarity transform (``canvas.Placement``). Two sources give pairs:
 
 - ``CharacterPoses``: one procedural character (per-character mode) or many, rendered on
   the fly in ``random_pose`` poses. Batch ``step`` of rank ``r`` depends only on
@@ -21,61 +21,15 @@ import dataclasses
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from r2a_utils.characters.dataset import PairedDataset
 from r2a_utils.characters.motion import Motion, builtin_dance, flat_a_pose, layout_a_pose, layout_for_character, random_pose
 from r2a_utils.characters.render import RenderResult, render_character
-from r2a_utils.characters.spec import CharacterSpec, random_character
-from r2a_utils.skeleton import J, NUM_JOINTS, transform_keypoints
+from r2a_utils.canvas import alpha_box, fit_box, place_image
+from r2a_utils.characters.spec import HELD_OUT_SEED, CharacterSpec, random_character
+from r2a_utils.skeleton import J, NUM_JOINTS
 from r2a_utils.viz import to_rgb
-
-HELD_OUT_SEED = 1_000_000  # pose seeds from here on are never trained on
-MARGIN = 0.06  # share of the canvas left free around a fitted character
-
-
-@dataclasses.dataclass(frozen=True)
-class Placement:
-    """``canvas = k * picture + (tx, ty)``: how a picture's pixels land on the model canvas."""
-
-    k: float
-    tx: float
-    ty: float
-
-    def apply(self, kps: np.ndarray) -> np.ndarray:
-        return transform_keypoints(kps, self.matrix())
-
-    def matrix(self) -> np.ndarray:
-        return np.array([[self.k, 0, self.tx], [0, self.k, self.ty]], np.float64)
-
-    def inverse_matrix(self) -> np.ndarray:
-        return np.array([[1 / self.k, 0, -self.tx / self.k], [0, 1 / self.k, -self.ty / self.k]], np.float64)
-
-
-def alpha_box(alpha: np.ndarray, threshold: int = 16) -> tuple[int, int, int, int]:
-    """Tight box ``(x0, y0, x1, y1)`` of the opaque pixels; ValueError when there are none."""
-    ys, xs = np.nonzero(alpha > threshold)
-    if len(xs) == 0:
-        raise ValueError("the character mask is empty")
-    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
-
-
-def fit_box(box: tuple[int, int, int, int], size: tuple[int, int], margin: float = MARGIN) -> Placement:
-    """The placement that centres ``box`` in a ``size`` = (width, height) canvas, as large as
-    the margins allow (the character keeps its aspect ratio)."""
-    x0, y0, x1, y1 = box
-    w, h = size
-    k = min(w * (1 - 2 * margin) / max(x1 - x0, 1), h * (1 - 2 * margin) / max(y1 - y0, 1))
-    return Placement(float(k), float(w / 2 - k * (x0 + x1) / 2), float(h / 2 - k * (y0 + y1) / 2))
-
-
-def place_image(img: np.ndarray, placement: Placement, size: tuple[int, int]) -> np.ndarray:
-    """Resample a picture (any channels) onto the canvas with ``placement`` (outside: zeros)."""
-    interp = cv2.INTER_AREA if placement.k < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(img, placement.matrix(), size, flags=interp, borderMode=cv2.BORDER_CONSTANT,
-                          borderValue=0)
-
 
 @dataclasses.dataclass
 class Batch:

@@ -21,9 +21,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from r2a_utils.tensors import IMAGENET_MEAN, IMAGENET_STD
+
 PERCEPTUAL_NETWORKS = ("vgg19", "anime_pose", "none")
-_IMAGENET_MEAN = (0.485, 0.456, 0.406)
-_IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 class PerceptualWeightsMissing(FileNotFoundError):
@@ -73,8 +73,8 @@ class PerceptualLoss(nn.Module):
 
             trunk = AnimePoseEstimator(device="cpu", use_human_model=False).model
             self.stages.extend([trunk.s4[:1], trunk.s4[1:], trunk.s8])  # strides 2, 4, 8
-        self.register_buffer("mean", torch.tensor(_IMAGENET_MEAN).view(1, 3, 1, 1))
-        self.register_buffer("std", torch.tensor(_IMAGENET_STD).view(1, 3, 1, 1))
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
         for p in self.parameters():
             p.requires_grad_(False)
         self.eval()

@@ -1,4 +1,4 @@
-"""Stage 3 training: config, the GAN training loop, checkpoints that resume, and DDP.
+"""Stage 3 training: the GAN training loop, checkpoints that resume, and DDP.
 
 One ``train_pose_transfer(cfg, out_dir)`` call runs the loop on whatever the machine has.
 Started through ``torchrun --nproc_per_node N -m r2a_utils.transfer train ...`` it runs as
@@ -22,66 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from r2a_utils.config import StageConfig, pick_device
-from r2a_utils.errors import InputFileError
+from r2a_utils.config import pick_device
+from r2a_utils.tensors import save_atomic
+from r2a_utils.transfer.checkpoint import (ARCHITECTURE, CHECKPOINT_FORMAT, CheckpointError, TransferConfig,
+                                           build_networks, load_checkpoint, sigma_px)
 
-CHECKPOINT_FORMAT = "r2a-pose-transfer-v1"
 PREVIEW_STEP = 2**40  # the sample grids' batch: a step number training never reaches
-# Fields that change the networks: a checkpoint with other values cannot be resumed.
-ARCHITECTURE = ("width", "height", "ngf", "n_down", "n_blocks", "ndf", "heatmap_sigma")
-
-
-class CheckpointError(InputFileError, ValueError):
-    """A checkpoint that cannot be used: unreadable, not ours, or from another architecture."""
-
-
-@dataclasses.dataclass(frozen=True)
-class TransferConfig(StageConfig):
-    """Model size, data, losses and schedule of the pose-transfer GAN. Saved in checkpoints.
-
-    The default is the CPU config (128x96, one character); ``gpu()`` is the report's size.
-    """
-
-    width: int = 96
-    height: int = 128
-    ngf: int = 16
-    n_down: int = 2
-    n_blocks: int = 5
-    ndf: int = 32
-    heatmap_sigma: float = 2.0  # pixels at 128 px canvas height; scaled with the height
-    source: str = "character"  # "character" (rendered on the fly) or "dataset" (Stage-1 folder)
-    character: str = "sample"  # 'sample', 'seed:N' or a spec JSON; with num_characters > 1, seeds
-    num_characters: int = 1  # 1 = per-character mode; more = procedural seeds 0..n-1
-    dataset_root: str = ""
-    batch_size: int = 8
-    steps: int = 2000
-    lr: float = 2e-4
-    lr_d: float = 2e-4
-    l1_weight: float = 10.0
-    alpha_weight: float = 5.0
-    perceptual_weight: float = 5.0
-    adversarial_weight: float = 1.0
-    perceptual: str = "anime_pose"  # "vgg19" (needs local weights), "anime_pose" or "none"
-    seed: int = 0
-    device: str = "auto"
-    log_every: int = 25
-    checkpoint_every: int = 250
-    sample_every: int = 250
-    max_minutes: float = 0.0  # stop (and checkpoint) after this much training time; 0 = no limit
-    num_threads: int = 0  # torch CPU threads; 0 = torch's choice
-
-    SMOKE_OVERRIDES = {"steps": 4, "batch_size": 2, "ngf": 8, "n_blocks": 2, "ndf": 8, "log_every": 1,
-                       "checkpoint_every": 2, "sample_every": 2}
-
-    def gpu(self) -> TransferConfig:
-        """The report's size for a Colab GPU: 256x192, wider, longer, VGG19 features."""
-        return self.replace(width=192, height=256, ngf=64, n_down=3, n_blocks=9, ndf=64, heatmap_sigma=4.0,
-                            batch_size=16, steps=30000, perceptual="vgg19", checkpoint_every=1000,
-                            sample_every=1000, log_every=50)
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.width, self.height
 
 
 @dataclasses.dataclass
@@ -91,17 +37,6 @@ class TrainResult:
     step: int
     seconds: float
     stopped_early: bool
-
-
-def build_networks(cfg: TransferConfig):
-    """``(generator, appearance discriminator, shape discriminator)`` for a config."""
-    from r2a_utils.skeleton import NUM_JOINTS
-    from r2a_utils.transfer.models import PATNGenerator, PatchDiscriminator
-
-    gen = PATNGenerator(cfg.ngf, cfg.n_down, cfg.n_blocks)
-    d_app = PatchDiscriminator(3 + 3, cfg.ndf)  # (reference, image)
-    d_shape = PatchDiscriminator(NUM_JOINTS + 3, cfg.ndf)  # (target pose, image)
-    return gen, d_app, d_shape
 
 
 def make_source(cfg: TransferConfig):
@@ -120,40 +55,6 @@ def make_source(cfg: TransferConfig):
     else:
         specs = [character_spec(cfg.character)]
     return CharacterPoses(specs, cfg.size, cfg.seed)
-
-
-def sigma_px(cfg: TransferConfig) -> float:
-    return cfg.heatmap_sigma * cfg.height / 128 if cfg.heatmap_sigma > 0 else 1.0
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Read a checkpoint with ``weights_only=True``; ``CheckpointError`` names the file if unusable."""
-    import torch
-
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "checkpoint not found")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated, not a zip, pickled objects: all mean "not usable"
-        raise CheckpointError(path, f"not a readable checkpoint ({e.__class__.__name__}: {str(e)[:100]})") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(path, f"not a pose-transfer checkpoint (format "
-                                    f"{ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__!r}, "
-                                    f"expected {CHECKPOINT_FORMAT})")
-    try:
-        ckpt["config_obj"] = TransferConfig.from_dict(ckpt["config"])
-    except Exception as e:
-        raise CheckpointError(path, f"its config does not fit TransferConfig ({e})") from None
-    return ckpt
-
-
-def _save_atomic(obj: dict, path: Path) -> None:
-    import torch
-
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def _distributed() -> tuple[int, int, int]:
@@ -269,7 +170,7 @@ def train_pose_transfer(cfg: TransferConfig, out_dir: str | os.PathLike, resume:
     def save(step: int, seconds: float) -> None:
         if rank != 0:
             return
-        _save_atomic({"format": CHECKPOINT_FORMAT, "config": cfg.to_dict(), "step": step, "seconds": seconds,
+        save_atomic({"format": CHECKPOINT_FORMAT, "config": cfg.to_dict(), "step": step, "seconds": seconds,
                       "history": history, "generator": gen.state_dict(), "d_appearance": d_app.state_dict(),
                       "d_shape": d_shape.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
                       "world_size": world, "torch": str(torch.__version__)}, ckpt_path)
@@ -354,14 +255,3 @@ def train_pose_transfer(cfg: TransferConfig, out_dir: str | os.PathLike, resume:
     return TrainResult(ckpt_path, history, step, seconds, stopped_early)
 
 
-def export_generator(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
-                     metrics: dict | None = None, half: bool = True) -> Path:
-    """Keep only what inference needs (config, generator, history, metrics), fp16 by default."""
-    ckpt = load_checkpoint(checkpoint)
-    state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ckpt["generator"].items()}
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _save_atomic({"format": CHECKPOINT_FORMAT, "config": ckpt["config"], "step": ckpt["step"],
-                  "seconds": ckpt.get("seconds", 0.0), "history": ckpt["history"], "generator": state,
-                  "metrics": metrics or {}, "generator_only": True}, out)
-    return out

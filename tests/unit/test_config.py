@@ -1,6 +1,7 @@
 import dataclasses
 
 import pytest
+import yaml
 
 from r2a_utils.config import ConfigError, StageConfig
 
@@ -32,7 +33,7 @@ def test_yaml_overlay_and_round_trip(tmp_path):
     c = DemoConfig().overlay(p)
     assert c.steps == 50 and c.size == (128, 96) and c.lr == 1.0 and c.name == "demo"
     assert DemoConfig.from_dict(c.to_dict()) == c
-    c.save_yaml(tmp_path / "full.yaml")
+    (tmp_path / "full.yaml").write_text(yaml.safe_dump(c.to_dict()))
     assert DemoConfig().overlay(tmp_path / "full.yaml") == c
     (tmp_path / "bad.yaml").write_text("- just\n- a list\n")
     with pytest.raises(ConfigError, match="bad.yaml"):

@@ -5,8 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from r2a_utils.joints import (REQUIRED_JOINTS, JointsEditor, JointsFileError, check_joints,
-                              convert_main, from_anime_drawings_file, from_char_cfg, load_joints, save_joints)
+from r2a_utils.joints import (REQUIRED_JOINTS, JointsFileError, check_joints, convert_main, from_anime_drawings_file,
+                              from_char_cfg, load_joints, save_joints)
+from r2a_utils.joints_editor import JointsEditor
 from r2a_utils.samples import sample_character
 from r2a_utils.skeleton import J
 
@@ -134,7 +135,7 @@ def test_gradio_start_without_joints_uses_the_estimator(tmp_path, monkeypatch):
 
 
 def test_ipywidgets_editor_uses_the_same_state(tmp_path):
-    from r2a_utils.joints import joints_widget
+    from r2a_utils.joints_editor import joints_widget
 
     pic, j = _sample()
     box, ed = joints_widget(pic, j.keypoints, save_to=tmp_path / "w.joints.json")
@@ -153,11 +154,13 @@ def test_anime_drawings_converter(tmp_path):
                                               **{k: [40 + i, 60 + 5 * i] for i, k in enumerate(
                                                   ["arm_right", "elbow_right", "wrist_right", "arm_left", "elbow_left",
                                                    "wrist_left", "leg_right", "knee_right", "ankle_right", "leg_left",
-                                                   "knee_left", "ankle_left"])}}}
+                                                   "knee_left", "ankle_left"])}}, "width": 60, "height": 130}
     p = tmp_path / "ann.json"
     p.write_text(json.dumps([entry]))
-    j = from_anime_drawings_file(p, 0, image_size=(120, 160))
-    assert j.image_size == (120, 160) and j.missing_required() == []
+    own = from_anime_drawings_file(p, 0)
+    assert own.image_size == (60, 130) and own.keypoints[J["neck"], :2].tolist() == [50, 40]  # the entry's own size
+    j = from_anime_drawings_file(p, 0, image_size=(120, 260))  # a copy at twice the size
+    assert j.image_size == (120, 260) and j.missing_required() == [] and j.keypoints[J["neck"], :2].tolist() == [100, 80]
     with pytest.raises(JointsFileError, match="no usable Anime Drawings entry 3"):
         from_anime_drawings_file(p, 3)
     assert convert_main(["convert", str(p), "--out", str(tmp_path / "o.joints.json")]) == 0
@@ -202,3 +205,18 @@ def test_drawn_characters_through_the_cli_with_converted_joints(tmp_path, shared
     anime_mp4 = out / f"{video.stem}_{name}_anime.mp4"
     assert probe(anime_mp4).num_frames == 12
     measured(f"{name}: char_cfg.yaml -> joints file -> CLI animate, 12/12 frames, no estimator")
+
+
+def test_anime_drawings_entries_fit_their_own_pictures(tmp_path, shared):
+    """Each dev drawing's annotation converts and checks against the drawing itself."""
+    from r2a_utils.picture import load_picture
+
+    entries = json.loads((shared / "anime_drawings_dataset" / "data.json").read_text())
+    index = {e["file_name"].rsplit("/", 1)[-1].split(".")[0]: i for i, e in enumerate(entries)}
+    pictures = sorted((shared / "anime_drawings_dev").iterdir())
+    for pic in pictures:
+        out = tmp_path / f"{pic.stem}.joints.json"
+        assert convert_main(["convert", str(shared / "anime_drawings_dataset" / "data.json"), "--index",
+                             str(index[pic.stem]), "--picture", str(pic), "--out", str(out)]) == 0
+        assert convert_main(["check", str(out), "--picture", str(pic)]) == 0
+        assert load_joints(out, load_picture(pic).size).missing_required() == []

@@ -1,46 +1,15 @@
 """Stage 2b anime pose: input hygiene, the shipped weights, PCKh, and a real drawing."""
 import numpy as np
 import pytest
-from PIL import Image
 
-from r2a_utils.pose.anime import (WEIGHTS, AnimePoseConfig, AnimePoseEstimator, CharacterImageError,
-                                  decode_heatmaps, evaluate_procedural, foreground_box, load_character_image,
-                                  require_confident_pose, synth_sample, train_anime_pose)
+from r2a_utils.picture import CharacterImageError
+from r2a_utils.pose.anime import WEIGHTS, AnimePoseConfig, AnimePoseEstimator, decode_heatmaps, require_confident_pose
+from r2a_utils.pose.anime.estimator import _legs_agree, plausible_standing_pose
+from r2a_utils.pose.anime.evaluate import evaluate_procedural
+from r2a_utils.pose.anime.synth import synth_sample
+from r2a_utils.pose.anime.train import train_anime_pose
 from r2a_utils.samples import sample_character
 from r2a_utils.skeleton import J
-
-
-def test_odd_image_modes_become_rgb(tmp_path):
-    rgba = np.zeros((80, 60, 4), np.uint8)
-    rgba[20:60, 20:40] = (200, 30, 30, 255)
-    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
-    rgb, alpha = load_character_image(tmp_path / "a.png")
-    assert rgb.shape == (80, 60, 3) and alpha is not None and (rgb[0, 0] == 255).all()  # on white
-    assert foreground_box(rgb, alpha)[:2] == (18, 18)
-    Image.fromarray(rgba[..., :3]).convert("L").save(tmp_path / "g.png")
-    Image.fromarray(rgba[..., :3]).convert("P").save(tmp_path / "p.png")
-    Image.fromarray(rgba[..., :3]).convert("CMYK").save(tmp_path / "c.jpg")
-    Image.fromarray((rgba[..., 0].astype(np.uint16) * 257)).save(tmp_path / "i16.png")
-    for name in ("g.png", "p.png", "c.jpg", "i16.png"):
-        rgb, _ = load_character_image(tmp_path / name)
-        assert rgb.shape == (80, 60, 3) and rgb.dtype == np.uint8, name
-    Image.new("RGB", (5000, 3000), "white").save(tmp_path / "huge.png")
-    assert max(load_character_image(tmp_path / "huge.png")[0].shape) == 2048
-
-
-@pytest.mark.parametrize("make,problem", [
-    (lambda p: None, "file not found"),
-    (lambda p: p.write_bytes(b""), "empty"),
-    (lambda p: p.write_text("hello"), "not a readable image"),
-    (lambda p: Image.new("RGBA", (64, 64), (0, 0, 0, 0)).save(p, format="PNG"), "fully transparent"),
-    (lambda p: Image.new("RGB", (8, 8)).save(p, format="PNG"), "too small"),
-])
-def test_bad_images_name_the_file(tmp_path, make, problem):
-    p = tmp_path / "char.png"
-    make(p)
-    with pytest.raises(CharacterImageError, match=problem) as e:
-        load_character_image(p)
-    assert "char.png" in str(e.value)
 
 
 def test_heatmap_decoding_is_sub_cell():
@@ -132,7 +101,6 @@ def test_green_dress_skeleton_lies_on_the_body(shared, measured):
 
 def test_plausibility_check_for_standing_characters():
     from r2a_utils.characters import Motion, layout_for_character, random_character
-    from r2a_utils.pose.anime import _legs_agree, plausible_standing_pose
 
     spec = random_character(4)
     rest = spec.rest_pose()

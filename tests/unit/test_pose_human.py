@@ -11,7 +11,7 @@ from r2a_utils.characters.motion import motion_from_keypoints
 from r2a_utils.characters.spec import random_character
 from r2a_utils.metrics import jitter, pck
 from r2a_utils.pose import HumanPoseConfig, HumanPoseEstimator, PoseError, PoseTrack, estimate_video_cached
-from r2a_utils.pose.human import pose_cache_path
+from r2a_utils.pose.track import pose_cache_path
 from r2a_utils.samples import room_background, sample_group_video, sample_keypoints, sample_video
 from r2a_utils.smoothing import smooth_keypoints
 from r2a_utils.video import VideoError, probe, read_frames, write_video

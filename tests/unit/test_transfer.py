@@ -16,13 +16,14 @@ from r2a_utils.characters import Motion, builtin_dance
 from r2a_utils.characters.dataset import DatasetConfig, clip_from_motion, write_paired_dataset
 from r2a_utils.samples import sample_character
 from r2a_utils.skeleton import J
-from r2a_utils.transfer import (CheckpointError, GANRenderer, TransferConfig, export_generator, load_generator,
-                                train_pose_transfer)
-from r2a_utils.transfer.data import CharacterPoses, DatasetPoses, Placement, alpha_box, character_spec, fit_box
-from r2a_utils.transfer.infer import WEIGHTS
+from r2a_utils.canvas import Placement, alpha_box, fit_box
+from r2a_utils.render.gan import WEIGHTS, GANRenderer
+from r2a_utils.transfer import CheckpointError, TransferConfig, export_generator, load_generator
+from r2a_utils.transfer.data import CharacterPoses, DatasetPoses, character_spec
 from r2a_utils.transfer.losses import PerceptualLoss, PerceptualWeightsMissing
 from r2a_utils.transfer.models import PATNGenerator, PatchDiscriminator, pose_heatmaps
-from r2a_utils.transfer.train import load_checkpoint
+from r2a_utils.transfer.checkpoint import load_checkpoint
+from r2a_utils.transfer.train import train_pose_transfer
 
 SMOKE = TransferConfig().smoke()
 ROOT = Path(__file__).resolve().parents[2]

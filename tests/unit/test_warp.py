@@ -5,7 +5,8 @@ import pytest
 from r2a_utils.characters import Motion, builtin_dance, layout_for_character, random_character, render_character
 from r2a_utils.metrics import ssim
 from r2a_utils.skeleton import J, KeypointError
-from r2a_utils.warp import LIMB_PARTS, WarpError, WarpRenderer, character_mask
+from r2a_utils.render import RendererError, WarpRenderer, character_mask
+from r2a_utils.render.warp import LIMB_PARTS
 
 
 def _a_pose(spec, size=(192, 256)):
@@ -68,7 +69,7 @@ def test_bad_inputs():
     bad[J["left_elbow"]] = np.nan
     with pytest.raises(KeypointError, match="left_elbow"):
         WarpRenderer(ref, bad)
-    with pytest.raises(WarpError, match="mask is"):
+    with pytest.raises(RendererError, match="mask is"):
         WarpRenderer(ref[..., :3], kps, mask=np.zeros((10, 10), np.uint8))
     wr = WarpRenderer(ref, kps)
     no_torso = tgt.copy()

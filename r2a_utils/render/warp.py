@@ -1,4 +1,4 @@
-"""A training-free renderer: cut the character into body parts and move each part to the new pose.
+"""The warp renderer (training-free): cut the character into body parts and move each part to the new pose.
 
 In the spirit of the PoseWarper the original project tried: the character picture is split
 into layers — torso, head, upper and lower arms, thighs and shins — each pixel going to the
@@ -24,7 +24,9 @@ import os
 import cv2
 import numpy as np
 
-from r2a_utils.skeleton import J, KeypointError, as_keypoints, missing_joints
+from r2a_utils.picture import load_picture
+from r2a_utils.render.base import RendererError, character_mask, check_reference
+from r2a_utils.skeleton import J, TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
 
 # (name, parent joint, child joint); drawn in this order unless depth says otherwise
 LIMB_PARTS: tuple[tuple[str, str, str], ...] = (
@@ -33,11 +35,6 @@ LIMB_PARTS: tuple[tuple[str, str, str], ...] = (
     ("right_upper_arm", "right_shoulder", "right_elbow"), ("left_upper_arm", "left_shoulder", "left_elbow"),
     ("right_forearm", "right_elbow", "right_wrist"), ("left_forearm", "left_elbow", "left_wrist"),
 )
-_TORSO = ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")
-
-
-class WarpError(ValueError):
-    """A reference or target pose the warp renderer cannot use."""
 
 
 @dataclasses.dataclass
@@ -45,55 +42,6 @@ class _Layer:
     name: str
     rgba: np.ndarray  # premultiplied float32 (H, W, 4)
     joints: tuple[str, ...]
-
-
-def character_mask(rgb: np.ndarray, alpha: np.ndarray | None = None, keypoints: np.ndarray | None = None,
-                   mask: np.ndarray | None = None) -> np.ndarray:
-    """Foreground mask ``(H, W)`` bool of the character.
-
-    From ``mask`` if given, else from ``alpha``, else GrabCut seeded with the border as
-    background and thick strokes along the skeleton as foreground.
-    """
-    h, w = rgb.shape[:2]
-    if mask is not None:
-        m = np.asarray(mask)
-        if m.shape[:2] != (h, w):
-            raise WarpError(f"mask is {m.shape[1]}x{m.shape[0]} but the picture is {w}x{h}")
-        return (m[..., 0] if m.ndim == 3 else m) > 127
-    if alpha is not None:
-        return alpha > 127
-    if keypoints is None:
-        raise WarpError("no alpha channel and no mask: keypoints are needed to find the character")
-    gc = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
-    xy = keypoints[~np.isnan(keypoints[:, 0]), :2]
-    x0, y0 = np.maximum(xy.min(0) - 0.15 * (xy.max(0) - xy.min(0)), 0).astype(int)
-    x1, y1 = np.minimum(xy.max(0) + 0.15 * (xy.max(0) - xy.min(0)), [w - 1, h - 1]).astype(int)
-    gc[max(0, y0 - (y1 - y0) // 6):y1 + 1, x0:x1 + 1] = cv2.GC_PR_FGD
-    b = max(2, min(h, w) // 60)
-    gc[:b], gc[-b:], gc[:, :b], gc[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
-    width = max(2, int(0.02 * (y1 - y0)))
-    for a, c in [(n, "neck") for n in ("right_shoulder", "left_shoulder", "right_hip", "left_hip", "nose")] + \
-            [(p, c) for _, p, c in LIMB_PARTS]:
-        pa, pc = keypoints[J[a], :2], keypoints[J[c], :2]
-        if np.isfinite(pa).all() and np.isfinite(pc).all():
-            cv2.line(gc, tuple(int(v) for v in pa), tuple(int(v) for v in pc), cv2.GC_FGD, width)
-    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
-    cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
-    m = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8))
-    if n > 1:  # keep the blob under the neck (stray background bits dropped)
-        neck = keypoints[J["neck"], :2].astype(int)
-        keep = labels[min(h - 1, neck[1]), min(w - 1, neck[0])] or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-        m = labels == keep
-    # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
-    # of exactly the background colour. (A large white costume on a white page needs a mask.)
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
-    bg_like = (np.abs(rgb.astype(np.int16) - np.median(border, axis=0)).sum(-1) < 12) & m
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(bg_like.astype(np.uint8))
-    for i in range(1, n):
-        if stats[i, cv2.CC_STAT_AREA] > 0.015 * m.sum():
-            m &= labels != i
-    return m
 
 
 def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -122,19 +70,6 @@ def _head_vector(k: np.ndarray) -> np.ndarray:
     return up * 0.5
 
 
-def check_reference(reference: np.ndarray, reference_kps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A renderer's reference picture and joints, checked: RGB/RGBA ``uint8`` and every body
-    joint present (the interface both renderers share)."""
-    ref = np.asarray(reference)
-    if ref.ndim != 3 or ref.shape[2] not in (3, 4) or ref.dtype != np.uint8:
-        raise WarpError(f"reference picture must be RGB/RGBA uint8, got {ref.dtype} {ref.shape}")
-    kps = as_keypoints(reference_kps, "reference keypoints")
-    missing = missing_joints(kps)  # the body joints; the nose is optional (drawings lack it)
-    if missing:
-        raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
-    return ref, kps
-
-
 class WarpRenderer:
     """Animate one character picture by moving its body parts (no training).
 
@@ -161,10 +96,8 @@ class WarpRenderer:
                      mask: np.ndarray | None = None) -> WarpRenderer:
         """From any character picture (file or array, odd modes handled): its transparency is
         the cut-out when it has one; otherwise ``mask`` or GrabCut."""
-        from r2a_utils.pose.anime import load_character_image
-
-        rgb, alpha = load_character_image(picture)
-        return cls(np.dstack([rgb, alpha]) if alpha is not None else rgb, reference_kps, mask=mask)
+        pic = load_picture(picture)
+        return cls(pic.rgba() if pic.alpha is not None else pic.rgb, reference_kps, mask=mask)
 
     # ------------------------------------------------------------ preparation (once)
     def _cut(self, rgb: np.ndarray, alpha: np.ndarray | None) -> dict[str, _Layer]:
@@ -216,7 +149,7 @@ class WarpRenderer:
             fill = cv2.inpaint(np.ascontiguousarray(rgb[..., ::-1]), hole.astype(np.uint8), 5, cv2.INPAINT_TELEA)
             torso_layer[hole, :3] = fill[..., ::-1][hole].astype(np.float32)
             torso_layer[hole, 3] = 1.0
-        layers = {"torso": _Layer("torso", torso_layer, _TORSO),
+        layers = {"torso": _Layer("torso", torso_layer, TORSO_JOINTS),
                   "head": _Layer("head", premul * selection(1)[..., None], ("neck", "nose"))}
         yy, xx = np.mgrid[:h, :w]
         parent_part = {c: i for i, (_, _, c) in enumerate(LIMB_PARTS, start=2)}  # elbow -> upper arm, ...
@@ -273,15 +206,15 @@ class WarpRenderer:
         """
         tgt = as_keypoints(target_kps, "target keypoints")
         if tgt.shape != (18, 3):
-            raise WarpError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
-        missing = missing_joints(tgt, _TORSO)
+            raise RendererError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
+        missing = missing_joints(tgt, TORSO_JOINTS)
         if missing:
             raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
         M = self._transforms(tgt)
         order = ["right_thigh", "left_thigh", "right_shin", "left_shin", "torso", "head",
                  "right_upper_arm", "left_upper_arm", "right_forearm", "left_forearm"]
         if depth is not None and np.isfinite(depth).any():
-            body_z = np.nanmean(depth[[J[n] for n in _TORSO]])
+            body_z = np.nanmean(depth[[J[n] for n in TORSO_JOINTS]])
             behind = [n for n in order[6:] if np.nanmean(depth[[J[j] for j in self.layers[n].joints]]) < body_z]
             order = [n for n in order if n in behind] + [n for n in order if n not in behind]
         w, h = self.size
@@ -297,9 +230,3 @@ class WarpRenderer:
         rgba[..., :3] = np.clip(np.where(out[..., 3:4] > 1e-4, out[..., :3] / a, 0), 0, 255)
         rgba[..., 3] = np.clip(out[..., 3] * 255, 0, 255)
         return rgba
-
-
-def render(reference_image: np.ndarray | str | os.PathLike, reference_kps: np.ndarray,
-           target_kps: np.ndarray) -> np.ndarray:
-    """One frame, functional form (prepares the character each call: use ``WarpRenderer`` for videos)."""
-    return WarpRenderer.from_picture(reference_image, reference_kps).render(target_kps)

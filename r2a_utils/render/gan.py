@@ -1,46 +1,26 @@
-"""Using a trained pose-transfer generator: the GAN renderer, and the evaluation harness.
+"""The GAN renderer: Stage 3's trained PATN generator behind the renderer interface.
 
 ``GANRenderer(reference, reference_kps).render(target_kps) -> RGBA`` has the warp
 renderer's interface, so the pipeline switches between them by name. The picture is cut
-out, fitted onto the model's canvas exactly as training pictures were (``data.fit_box``),
+out, fitted onto the model's canvas exactly as training pictures were (``canvas.fit_box``),
 and the output is mapped back onto the picture's canvas.
-
-``evaluate_renderer`` scores any renderer on held-out poses of a character where the truth
-is known: SSIM and PSNR (scikit-image) against the true render, and PCK@0.1 of the anime
-pose estimator run on the output against the target pose.
 
 Taught in notebooks/04_train_pose_transfer.ipynb.
 """
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from r2a_utils.canvas import alpha_box, fit_box, place_image
+from r2a_utils.render.base import character_mask, check_reference
 from r2a_utils.skeleton import KeypointError, as_keypoints
 from r2a_utils.viz import to_rgb
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "pose_transfer_sample.pt"
-
-
-def load_generator(weights: str | os.PathLike | None = None, device: str = "cpu"):
-    """``(generator in eval mode, TransferConfig, checkpoint dict)`` from a checkpoint or an
-    exported weights file (``weights_only=True``; ``CheckpointError`` names a bad file)."""
-    from r2a_utils.transfer.train import CheckpointError, build_networks, load_checkpoint
-
-    path = Path(weights) if weights is not None else WEIGHTS
-    ckpt = load_checkpoint(path)
-    cfg = ckpt["config_obj"]
-    gen, _, _ = build_networks(cfg)
-    try:
-        gen.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["generator"].items()})
-    except (RuntimeError, KeyError) as e:
-        raise CheckpointError(path, f"generator weights do not fit its config ({str(e)[:120]})") from None
-    return gen.to(device).eval(), cfg, ckpt
 
 
 class GANRenderer:
@@ -60,15 +40,16 @@ class GANRenderer:
         import torch
 
         from r2a_utils.config import pick_device
-        from r2a_utils.transfer.data import alpha_box, fit_box, place_image
+        from r2a_utils.transfer.checkpoint import load_generator, sigma_px
         from r2a_utils.transfer.models import from_uint8, pose_heatmaps
-        from r2a_utils.transfer.train import sigma_px
-        from r2a_utils.warp import character_mask, check_reference
 
         ref, kps = check_reference(reference, reference_kps)
         self.device = pick_device(device)
-        self.gen, self.cfg, ckpt = load_generator(weights, self.device)
+        self.gen, self.cfg, _ = load_generator(weights or WEIGHTS, self.device)
         self.character = self.cfg.character if self.cfg.num_characters == 1 and self.cfg.source == "character" else None
+        self.notes = [] if self.character is None else [
+            f"GAN renderer: these weights were trained on one character ({self.character}); any other character "
+            f"needs its own training (notebook 04) or the warp renderer"]
         self.size = size or (ref.shape[1], ref.shape[0])
         cut = character_mask(ref[..., :3], ref[..., 3] if ref.shape[2] == 4 else None, kps, mask)
         cut = np.where(cut, 255, 0).astype(np.uint8)
@@ -135,39 +116,3 @@ class GANRenderer:
         back[:, 2] -= back[:, :2] @ shift  # undo the slide into the canvas
         return cv2.warpAffine(out, back, self.size, flags=cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255, 0))
-
-
-def evaluate_renderer(make_renderer: Callable[[np.ndarray, np.ndarray], object], reference: np.ndarray,
-                      reference_kps: np.ndarray, targets_rgb: np.ndarray, targets_kps: np.ndarray,
-                      estimator=None, alpha: float = 0.1) -> dict:
-    """SSIM, PSNR and output-pose PCK of a renderer on ground-truth frames (all on one canvas).
-
-    Args:
-        make_renderer: ``(reference RGBA, reference keypoints) -> object with .render(kps)``.
-        targets_rgb: true frames on white ``(M, H, W, 3)``; ``targets_kps`` their poses.
-        estimator: an ``AnimePoseEstimator`` (opened here when None).
-    Returns:
-        ``{"ssim", "psnr", "pck", "pck_truth", "fps", "frames", "outputs"}``; ``pck_truth`` is the
-        estimator's PCK on the true frames, the ceiling the renderer is measured against.
-    """
-    from r2a_utils.metrics import pck, psnr, ssim
-    from r2a_utils.pose.anime import AnimePoseEstimator
-
-    renderer = make_renderer(reference, reference_kps)
-    outs = []
-    t0 = time.perf_counter()
-    for k in targets_kps:
-        outs.append(to_rgb(renderer.render(k)))
-    fps = len(outs) / (time.perf_counter() - t0)
-    own = estimator is None
-    est = AnimePoseEstimator(use_human_model=False) if own else estimator
-    try:
-        pred = np.stack([est.estimate_image(o, use_human_model=False) for o in outs])
-        truth = np.stack([est.estimate_image(t, use_human_model=False) for t in targets_rgb])
-    finally:
-        if own:
-            est.close()
-    return {"ssim": float(np.mean([ssim(o, t) for o, t in zip(outs, targets_rgb)])),
-            "psnr": float(np.mean([psnr(o, t) for o, t in zip(outs, targets_rgb)])),
-            "pck": pck(pred, targets_kps, alpha), "pck_truth": pck(truth, targets_kps, alpha),
-            "fps": float(fps), "frames": len(outs), "outputs": np.stack(outs)}

@@ -1,0 +1,159 @@
+"""Using the anime pose network on any character picture.
+
+``AnimePoseEstimator().estimate_image(picture) -> (18, 3)``: the character is cut to its box
+and letterboxed to the network's square input, the mirrored picture is averaged in (flip
+test), and mediapipe's human model is asked too: its answer wins when it is confident and
+plausible (the better model for near-human proportions; ours for stylised characters).
+
+Taught in notebooks/02_pose_estimation.ipynb.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from r2a_utils.config import pick_device
+from r2a_utils.picture import CharacterImageError, Picture, load_picture
+from r2a_utils.pose.anime.model import WEIGHTS, decode_heatmaps, load_weights, to_tensor
+from r2a_utils.skeleton import FLIP_INDEX, J, JOINTS, TORSO_JOINTS, missing_joints
+
+
+class AnimePoseEstimator:
+    """The trained network behind ``estimate(images) -> (N, 18, 3)`` (same interface as the
+    human estimator); ``estimate_image`` takes a file or array and handles odd inputs."""
+
+    def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", flip_test: bool = True,
+                 use_human_model: bool = True):
+
+        self.flip_test = flip_test
+        self.use_human_model = use_human_model
+        self._human = None
+        self.last_source = None
+        path = Path(weights) if weights is not None else WEIGHTS
+        self.cfg, model, ckpt = load_weights(path)
+        self.device = pick_device(device)
+        self.model = model.to(self.device).eval()
+        self.history = ckpt.get("history", [])
+        self.path = path
+
+    def close(self) -> None:
+        """Release the mediapipe graph used for the human-model check (if one was started)."""
+        if self._human is not None:
+            self._human.close()
+            self._human = None
+
+    def __enter__(self) -> AnimePoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def estimate(self, images: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
+        """Keypoints ``(N, 18, 3)`` for square RGB images of the network's input size."""
+        import torch
+
+        batch = np.stack([np.asarray(i) for i in images])
+        s = self.cfg.input_size
+        if batch.shape[1:] != (s, s, 3):
+            raise ValueError(f"estimate: expected (N, {s}, {s}, 3) RGB, got {batch.shape}; "
+                             f"use estimate_image for arbitrary pictures")
+        with torch.inference_mode():
+            x = to_tensor(batch).to(self.device)
+            _, h2 = self.model(x)
+            if self.flip_test:  # average with the mirrored picture's heatmaps, left/right swapped back
+                _, hf = self.model(torch.flip(x, dims=[3]))
+                h2 = (h2 + torch.flip(hf, dims=[3])[:, list(FLIP_INDEX)]) / 2
+        kps = decode_heatmaps(h2.float().cpu().numpy())
+        kps[kps[..., 2] < self.cfg.min_confidence] = np.nan
+        return kps
+
+    def estimate_image(self, image: str | os.PathLike | np.ndarray | Image.Image | Picture,
+                       use_human_model: bool | None = None) -> np.ndarray:
+        """Pose ``(18, 3)`` of the character in any picture, in that picture's pixels.
+
+        The character is cut to its box (alpha or plain background) and letterboxed to the
+        network's square input; absent joints are NaN. With ``use_human_model`` (default: the
+        estimator's setting) mediapipe's human model also looks at the picture, and its answer
+        wins when it is confident and plausible: it is the better model for drawings with
+        near-human proportions, ours for stylised (big-head, short-limb) characters.
+        """
+        pic = load_picture(image)
+        rgb, box = pic.rgb, pic.box()
+        x0, y0, x1, y1 = box
+        crop = rgb[y0:y1, x0:x1]
+        s = self.cfg.input_size
+        k = s / max(crop.shape[:2])
+        nw, nh = max(1, round(crop.shape[1] * k)), max(1, round(crop.shape[0] * k))
+        canvas = np.full((s, s, 3), 255, np.uint8)
+        ox, oy = (s - nw) // 2, (s - nh) // 2
+        canvas[oy:oy + nh, ox:ox + nw] = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
+        kps = self.estimate(canvas[None])[0]
+        kps[:, 0] = (kps[:, 0] - ox) / k + x0
+        kps[:, 1] = (kps[:, 1] - oy) / k + y0
+        self.last_source = "anime network"
+        if self.use_human_model if use_human_model is None else use_human_model:
+            human = self._human_pose(rgb)
+            if human is not None and plausible_standing_pose(human, box) and _legs_agree(human, kps):
+                self.last_source = "mediapipe human model"
+                return human
+        return kps
+
+    def _human_pose(self, rgb: np.ndarray) -> np.ndarray | None:
+        """mediapipe on the picture, or None when it is not confident about the whole body."""
+        from r2a_utils.pose.human import HumanPoseEstimator
+
+        if self._human is None:
+            self._human = HumanPoseEstimator()
+        kps = self._human.estimate_images([rgb])[0]
+        body = [J[n] for n in JOINTS[:14]]
+        conf = kps[body, 2]
+        if np.isnan(conf).any() or conf.mean() < self.cfg.human_model_confidence:
+            return None
+        return kps
+
+
+def _legs_agree(a: np.ndarray, b: np.ndarray, tolerance: float = 0.15) -> bool:
+    """Do two estimates put hips, knees and ankles within ``tolerance`` of the nose-to-ankle span?"""
+    legs = [J[f"{s}_{n}"] for s in ("right", "left") for n in ("hip", "knee", "ankle")]
+    height = np.nanmax(a[:14, 1]) - np.nanmin(a[:14, 1])
+    d = np.linalg.norm(a[legs, :2] - b[legs, :2], axis=-1)
+    return bool(np.isfinite(d).all() and height > 0 and (d <= tolerance * height).all())
+
+
+def plausible_standing_pose(kps: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """A sanity check for a character picture's pose: every body joint inside the character's
+    box, head above neck above hips above ankles, shoulders and hips on the sides they should be
+    (left/right may both be mirrored, as in a back view, but not crossed one way and not the other)."""
+    x0, y0, x1, y1 = box
+    body = kps[:14, :2]
+    if np.isnan(body).any():
+        return False
+    pad = 0.05 * max(x1 - x0, y1 - y0)
+    if ((body[:, 0] < x0 - pad) | (body[:, 0] > x1 + pad) | (body[:, 1] < y0 - pad) | (body[:, 1] > y1 + pad)).any():
+        return False
+    y = lambda n: kps[J[n], 1]  # noqa: E731
+    mid_hip = (y("right_hip") + y("left_hip")) / 2
+    ankles = (y("right_ankle") + y("left_ankle")) / 2
+    if not (y("nose") < y("neck") < mid_hip < ankles):
+        return False
+    shoulders = np.sign(kps[J["left_shoulder"], 0] - kps[J["right_shoulder"], 0])
+    hips = np.sign(kps[J["left_hip"], 0] - kps[J["right_hip"], 0])
+    return bool(shoulders == hips != 0)
+
+
+def require_confident_pose(kps: np.ndarray, path: str | os.PathLike | None = None,
+                           required: Sequence[str] = TORSO_JOINTS) -> np.ndarray:
+    """Raise ``CharacterImageError`` pointing to a joints file when body joints are missing."""
+    missing = missing_joints(kps, required)
+    if missing:
+        raise CharacterImageError(path, f"no confident pose found (missing {', '.join(missing)}); place the "
+                                        f"joints in the joints editor (demo app: 'Character joints'; notebooks: "
+                                        f"r2a_utils.joints_editor.joints_widget) and pass the saved joints file")
+    return kps
+
+
