@@ -4,7 +4,7 @@
 
 Stage 1: procedural character render frames/second; video decode and encode frames/second
 of the embedded sample. Stage 2a: mediapipe pose and smoothing frames/second.
-Stage 2b: anime pose milliseconds per image, normalization frames/second.
+Stage 2a (anime): pose milliseconds per image. Stage 2b: normalization frames/second.
 Later stages add their figures here.
 """
 from __future__ import annotations
@@ -96,7 +96,7 @@ def bench_pose(video: str | None) -> None:
 
 
 def bench_anime_pose() -> None:
-    """Stage 2b: anime pose network, milliseconds per character image (embedded character)."""
+    """Stage 2a (anime side): anime pose network, milliseconds per character image (embedded character)."""
     from r2a_utils.pose.anime import WEIGHTS, AnimePoseEstimator
     from r2a_utils.samples import sample_character
 

@@ -98,6 +98,154 @@ def sample_grid(gen, batch, cfg: TransferConfig, device: str) -> np.ndarray:
     return np.concatenate(rows, axis=0)
 
 
+LOSS_NAMES = ("l1", "alpha", "perceptual", "adv_g", "d")
+
+
+@dataclasses.dataclass
+class GANState:
+    """The three networks and two optimizers of a run (and their DDP wrappers when distributed)."""
+
+    gen: object
+    d_app: object
+    d_shape: object
+    opt_g: object
+    opt_d: object
+    wrapped: tuple = ()  # (generator, D_A, D_S) as trained: DDP-wrapped, or the networks themselves
+    d_params: tuple = ()  # the discriminators' parameters, frozen during each generator update
+
+    def state_dict(self) -> dict:
+        return {"generator": self.gen.state_dict(), "d_appearance": self.d_app.state_dict(),
+                "d_shape": self.d_shape.state_dict(), "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
+
+    def load_state_dict(self, ckpt: dict) -> None:
+        self.gen.load_state_dict(ckpt["generator"])
+        self.d_app.load_state_dict(ckpt["d_appearance"])
+        self.d_shape.load_state_dict(ckpt["d_shape"])
+        self.opt_g.load_state_dict(ckpt["opt_g"])
+        self.opt_d.load_state_dict(ckpt["opt_d"])
+
+
+def gan_step(state: GANState, tensors: tuple, perceptual, cfg: TransferConfig) -> dict[str, float]:
+    """One training step: the discriminators, then the generator. Returns the losses.
+
+    D_A judges (reference, image) pairs and D_S (target pose, image) pairs; both learn real
+    pairs from the generator's (detached) output with the least-squares GAN loss. The
+    generator then minimises ``l1_weight * L1 + alpha_weight * L1(alpha) + perceptual_weight
+    * perceptual + adversarial_weight * (fooling D_A and D_S)``.
+    """
+    from r2a_utils.transfer.losses import gan_loss
+    from r2a_utils.transfer.models import composite_white
+
+    ref, ref_pose, tgt_pose, tgt, alpha = tensors
+    g_train, da_train, ds_train = state.wrapped
+    rgb, a = g_train(ref, ref_pose, tgt_pose)
+    fake = composite_white(rgb, a)
+    # discriminators: real pairs vs the generator's (detached) output
+    d_real = gan_loss(da_train(ref, tgt), True) + gan_loss(ds_train(tgt_pose, tgt), True)
+    d_fake = gan_loss(da_train(ref, fake.detach()), False) + gan_loss(ds_train(tgt_pose, fake.detach()), False)
+    loss_d = 0.5 * (d_real + d_fake)
+    state.opt_d.zero_grad(set_to_none=True)
+    loss_d.backward()
+    state.opt_d.step()
+    # generator: reconstruction + perceptual + fooling both discriminators (their unwrapped
+    # modules, frozen, so DDP does not wait for discriminator gradients here)
+    for p in state.d_params:
+        p.requires_grad_(False)
+    l1 = (fake - tgt).abs().mean()
+    l_alpha = (a - alpha).abs().mean()
+    l_perc = perceptual(fake, tgt)
+    l_adv = gan_loss(state.d_app(ref, fake), True) + gan_loss(state.d_shape(tgt_pose, fake), True)
+    loss_g = (cfg.l1_weight * l1 + cfg.alpha_weight * l_alpha + cfg.perceptual_weight * l_perc
+              + cfg.adversarial_weight * l_adv)
+    state.opt_g.zero_grad(set_to_none=True)
+    loss_g.backward()
+    state.opt_g.step()
+    for p in state.d_params:
+        p.requires_grad_(True)
+    return dict(zip(LOSS_NAMES, (float(v.detach()) for v in (l1, l_alpha, l_perc, l_adv, loss_d))))
+
+
+def _start_process(cfg: TransferConfig) -> tuple[int, int, int, str]:
+    """(rank, world size, local rank, device); joins the process group under torchrun."""
+    import torch
+    import torch.distributed as dist
+
+    rank, world, local_rank = _distributed()
+    if cfg.num_threads:
+        torch.set_num_threads(cfg.num_threads)
+    if world == 1:
+        return rank, world, local_rank, pick_device(cfg.device)
+    backend = "nccl" if torch.cuda.is_available() else "gloo"
+    if not dist.is_initialized():
+        dist.init_process_group(backend)
+    if backend == "nccl":
+        torch.cuda.set_device(local_rank)
+    return rank, world, local_rank, (f"cuda:{local_rank}" if backend == "nccl" else "cpu")
+
+
+def _new_state(cfg: TransferConfig) -> GANState:
+    import torch
+
+    torch.manual_seed(cfg.seed)
+    gen, d_app, d_shape = build_networks(cfg)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(list(d_app.parameters()) + list(d_shape.parameters()), lr=cfg.lr_d, betas=(0.5, 0.999))
+    return GANState(gen, d_app, d_shape, opt_g, opt_d)
+
+
+def _resume(state: GANState, ckpt_path: Path, cfg: TransferConfig) -> tuple[int, list[dict], float]:
+    """Load a checkpoint of the same architecture into ``state``: (step, history, seconds)."""
+    ckpt = load_checkpoint(ckpt_path)
+    saved = ckpt["config_obj"]
+    differ = [k for k in ARCHITECTURE if getattr(saved, k) != getattr(cfg, k)]
+    if differ:
+        raise CheckpointError(ckpt_path, f"was trained with other {', '.join(differ)} "
+                                         f"({', '.join(f'{k}={getattr(saved, k)}' for k in differ)}); "
+                                         f"use another --out, or --fresh to start over")
+    state.load_state_dict(ckpt)
+    return int(ckpt["step"]), list(ckpt["history"]), float(ckpt.get("seconds", 0.0))
+
+
+def _wrap(state: GANState, world: int, local_rank: int, device: str) -> None:
+    state.gen, state.d_app, state.d_shape = (m.to(device) for m in (state.gen, state.d_app, state.d_shape))
+    state.wrapped = (state.gen, state.d_app, state.d_shape)
+    state.d_params = tuple(p for m in (state.d_app, state.d_shape) for p in m.parameters())
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        ids = [local_rank] if device.startswith("cuda") else None
+        state.wrapped = tuple(DDP(m, device_ids=ids) for m in state.wrapped)
+    for m in state.wrapped:
+        m.train()
+
+
+def _log_entry(running: dict[str, list[float]], step: int, elapsed: float, world: int) -> dict:
+    """The history entry for the steps since the last one; losses averaged over ranks so the
+    curve describes the whole run."""
+    entry = {"step": step, "seconds": round(elapsed, 2), **{k: float(np.mean(v)) for k, v in running.items()}}
+    if world > 1:
+        import torch
+        import torch.distributed as dist
+
+        vals = torch.tensor([entry[k] for k in LOSS_NAMES])
+        dist.all_reduce(vals)
+        entry.update(zip(LOSS_NAMES, (vals / world).tolist()))
+    return entry
+
+
+def _out_of_time(cfg: TransferConfig, trained_seconds: float, world: int, device: str) -> bool:
+    """Past ``max_minutes``? Rank 0's clock decides for all, or the ranks would part ways."""
+    out = cfg.max_minutes > 0 and trained_seconds >= cfg.max_minutes * 60
+    if world > 1 and cfg.max_minutes > 0:
+        import torch
+        import torch.distributed as dist
+
+        flag = torch.tensor([float(out)], device=device)
+        dist.broadcast(flag, 0)
+        out = bool(flag.item())
+    return out
+
+
 def train_pose_transfer(cfg: TransferConfig, out_dir: str | os.PathLike, resume: bool = True,
                         progress: bool = True, on_log: Callable[[dict], None] | None = None,
                         on_sample: Callable[[int, np.ndarray], None] | None = None) -> TrainResult:
@@ -113,129 +261,52 @@ def train_pose_transfer(cfg: TransferConfig, out_dir: str | os.PathLike, resume:
     """
     import torch
     import torch.distributed as dist
+    from PIL import Image
     from tqdm.auto import tqdm
 
-    from r2a_utils.transfer.losses import PerceptualLoss, gan_loss
-    from r2a_utils.transfer.models import composite_white
+    from r2a_utils.transfer.losses import PerceptualLoss
 
-    rank, world, local_rank = _distributed()
-    if cfg.num_threads:
-        torch.set_num_threads(cfg.num_threads)
-    if world > 1:
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if not dist.is_initialized():
-            dist.init_process_group(backend)
-        device = f"cuda:{local_rank}" if backend == "nccl" else "cpu"
-        if backend == "nccl":
-            torch.cuda.set_device(local_rank)
-    else:
-        device = pick_device(cfg.device)
+    rank, world, local_rank, device = _start_process(cfg)
     out_dir = Path(out_dir)
     ckpt_path = out_dir / "checkpoint.pt"
     if rank == 0:
         (out_dir / "samples").mkdir(parents=True, exist_ok=True)
-
     perceptual = PerceptualLoss(cfg.perceptual).to(device)  # fails early, before any training
-    torch.manual_seed(cfg.seed)
-    gen, d_app, d_shape = build_networks(cfg)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(list(d_app.parameters()) + list(d_shape.parameters()), lr=cfg.lr_d, betas=(0.5, 0.999))
-    history: list[dict] = []
-    start, seconds_before = 0, 0.0
-    if resume and ckpt_path.exists():
-        ckpt = load_checkpoint(ckpt_path)
-        saved = ckpt["config_obj"]
-        differ = [k for k in ARCHITECTURE if getattr(saved, k) != getattr(cfg, k)]
-        if differ:
-            raise CheckpointError(ckpt_path, f"was trained with other {', '.join(differ)} "
-                                             f"({', '.join(f'{k}={getattr(saved, k)}' for k in differ)}); "
-                                             f"use another out_dir or resume=False")
-        gen.load_state_dict(ckpt["generator"])
-        d_app.load_state_dict(ckpt["d_appearance"])
-        d_shape.load_state_dict(ckpt["d_shape"])
-        opt_g.load_state_dict(ckpt["opt_g"])
-        opt_d.load_state_dict(ckpt["opt_d"])
-        start, history = int(ckpt["step"]), list(ckpt["history"])
-        seconds_before = float(ckpt.get("seconds", 0.0))
-    gen, d_app, d_shape = gen.to(device), d_app.to(device), d_shape.to(device)
-    g_train, da_train, ds_train = gen, d_app, d_shape
-    if world > 1:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
-        ids = [local_rank] if device.startswith("cuda") else None
-        g_train, da_train, ds_train = (DDP(m, device_ids=ids) for m in (gen, d_app, d_shape))
+    state = _new_state(cfg)
+    start, history, seconds_before = _resume(state, ckpt_path, cfg) if resume and ckpt_path.exists() else (0, [], 0.0)
+    _wrap(state, world, local_rank, device)
     source = make_source(cfg)
     preview = source.batch(PREVIEW_STEP, 4, rank=0)  # fixed pictures for the sample grids
 
     def save(step: int, seconds: float) -> None:
-        if rank != 0:
-            return
-        save_atomic({"format": CHECKPOINT_FORMAT, "config": cfg.to_dict(), "step": step, "seconds": seconds,
-                      "history": history, "generator": gen.state_dict(), "d_appearance": d_app.state_dict(),
-                      "d_shape": d_shape.state_dict(), "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-                      "world_size": world, "torch": str(torch.__version__)}, ckpt_path)
+        if rank == 0:
+            save_atomic({"format": CHECKPOINT_FORMAT, "config": cfg.to_dict(), "step": step, "seconds": seconds,
+                         "history": history, **state.state_dict(), "world_size": world,
+                         "torch": str(torch.__version__)}, ckpt_path)
 
-    gen.train(), d_app.train(), d_shape.train()
-    d_params = list(d_app.parameters()) + list(d_shape.parameters())  # frozen during each generator step
     t0 = time.perf_counter()
     running: dict[str, list[float]] = {}
     step, stopped_early = start, False
     bar = tqdm(range(start, cfg.steps), desc="train pose transfer", initial=start, total=cfg.steps,
                disable=not progress or rank != 0)
     for step_index in bar:
-        batch = source.batch(step_index, cfg.batch_size, rank)
-        ref, ref_pose, tgt_pose, tgt, alpha = to_tensors(batch, cfg, device)
-        rgb, a = g_train(ref, ref_pose, tgt_pose)
-        fake = composite_white(rgb, a)
-        # discriminators: real pairs vs the generator's (detached) output
-        d_real = gan_loss(da_train(ref, tgt), True) + gan_loss(ds_train(tgt_pose, tgt), True)
-        d_fake = gan_loss(da_train(ref, fake.detach()), False) + gan_loss(ds_train(tgt_pose, fake.detach()), False)
-        loss_d = 0.5 * (d_real + d_fake)
-        opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        opt_d.step()
-        # generator: reconstruction + perceptual + fooling both discriminators (their
-        # unwrapped modules, so DDP does not wait for discriminator gradients here)
-        for p in d_params:
-            p.requires_grad_(False)
-        l1 = (fake - tgt).abs().mean()
-        l_alpha = (a - alpha).abs().mean()
-        l_perc = perceptual(fake, tgt)
-        l_adv = gan_loss(d_app(ref, fake), True) + gan_loss(d_shape(tgt_pose, fake), True)
-        loss_g = (cfg.l1_weight * l1 + cfg.alpha_weight * l_alpha + cfg.perceptual_weight * l_perc
-                  + cfg.adversarial_weight * l_adv)
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        opt_g.step()
-        for p in d_params:
-            p.requires_grad_(True)
+        losses = gan_step(state, to_tensors(source.batch(step_index, cfg.batch_size, rank), cfg, device),
+                          perceptual, cfg)
         step = step_index + 1
-        for k, v in (("l1", l1), ("alpha", l_alpha), ("perceptual", l_perc), ("adv_g", l_adv), ("d", loss_d)):
-            running.setdefault(k, []).append(float(v.detach()))
+        for k, v in losses.items():
+            running.setdefault(k, []).append(v)
         elapsed = seconds_before + time.perf_counter() - t0
-        out_of_time = cfg.max_minutes > 0 and elapsed - seconds_before >= cfg.max_minutes * 60
-        if world > 1 and cfg.max_minutes > 0:  # rank 0's clock decides for all, or they would part ways
-            flag = torch.tensor([float(out_of_time)], device=device)
-            dist.broadcast(flag, 0)
-            out_of_time = bool(flag.item())
+        out_of_time = _out_of_time(cfg, elapsed - seconds_before, world, device)
         last = step == cfg.steps or out_of_time
         if step % cfg.log_every == 0 or last:
-            entry = {"step": step, "seconds": round(elapsed, 2), **{k: float(np.mean(v)) for k, v in running.items()}}
+            history.append(_log_entry(running, step, elapsed, world))
             running = {}
-            if world > 1:  # average the logged losses over ranks so the curve describes the whole run
-                vals = torch.tensor([entry[k] for k in ("l1", "alpha", "perceptual", "adv_g", "d")])
-                dist.all_reduce(vals)
-                for k, v in zip(("l1", "alpha", "perceptual", "adv_g", "d"), (vals / world).tolist()):
-                    entry[k] = v
-            history.append(entry)
             if rank == 0:
-                bar.set_postfix(l1=f"{entry['l1']:.3f}", d=f"{entry['d']:.3f}")
+                bar.set_postfix(l1=f"{history[-1]['l1']:.3f}", d=f"{history[-1]['d']:.3f}")
                 if on_log is not None:
-                    on_log(entry)
+                    on_log(history[-1])
         if rank == 0 and (step % cfg.sample_every == 0 or last):
-            grid = sample_grid(gen, preview, cfg, device)
-            from PIL import Image
-
+            grid = sample_grid(state.gen, preview, cfg, device)
             Image.fromarray(grid).save(out_dir / "samples" / f"step_{step:06d}.png")
             if on_sample is not None:
                 on_sample(step, grid)

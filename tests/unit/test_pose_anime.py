@@ -1,4 +1,4 @@
-"""Stage 2b anime pose: input hygiene, the shipped weights, PCKh, and a real drawing."""
+"""Stage 2a, anime side: input handling, the shipped weights, PCKh, and a real drawing."""
 import numpy as np
 import pytest
 
