@@ -92,3 +92,49 @@ def test_one_frame_video_gives_a_one_frame_animation(tmp_path):
     assert main(["animate", "--video", str(one), "--height", "192", "--out", str(tmp_path / "out")]) == 0
     s = _summary(tmp_path / "out")
     assert probe(s["anime_video"]).num_frames == 1 and probe(s["composite_video"]).num_frames == 1
+
+
+def test_bvh_motion_drives_a_drawing_and_writes_a_gif(tmp_path, shared):
+    """Issue 14 acceptance: --motion FILE.bvh with a drawn character, its mask and joints, --gif."""
+    folder = shared / "characters" / "drawn_char1"
+    joints, out = tmp_path / "c1.joints.json", tmp_path / "out"
+    assert main(["joints", "convert", str(folder / "char_cfg.yaml"), "--out", str(joints)]) == 0
+    bvh = shared / "bvh" / "fair1" / "wave_hello.bvh"
+    assert main(["animate", "--motion", str(bvh), "--character", str(folder / "texture.png"), "--character-mask",
+                 str(folder / "mask.png"), "--character-joints", str(joints), "--gif", "--fps", "12",
+                 "--max-frames", "18", "--height", "256", "--out", str(out)]) == 0
+    s = _summary(out)
+    anime, comp = probe(s["anime_video"]), probe(s["composite_video"])
+    assert anime.num_frames == comp.num_frames == 18 and float(anime.fps) == 12
+    with Image.open(s["gif"]) as gif:
+        assert gif.n_frames == 18 and gif.size[1] == 240  # 12 fps is under the GIF's 15 fps cap: every frame
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"wave_hello_texture_{k}" for k in ("anime.mp4", "composite.mp4", "anime.gif", "summary.json"))
+
+
+def test_a_bad_character_is_refused_before_any_video_work(tmp_path, capsys, monkeypatch):
+    """A text file as --character: one line naming it, and the video is never opened."""
+    import r2a_utils.pose.track as track
+    import r2a_utils.video as video_mod
+
+    def never(*a, **k):
+        raise AssertionError("the video was touched before the character was checked")
+
+    monkeypatch.setattr(track, "estimate_video_cached", never)
+    monkeypatch.setattr(video_mod, "probe", never)
+    (tmp_path / "me.png").write_text("not a picture")
+    assert main(["animate", "--video", str(sample_video(num_frames=12)), "--character", str(tmp_path / "me.png"),
+                 "--out", str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"error: {tmp_path / 'me.png'}: not a readable image (UnidentifiedImageError)"
+    assert "pose" not in captured.err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("args,named", [(["--height", "-50"], "--height"), (["--height", "0"], "--height"),
+                                        (["--max-frames", "-3"], "--max-frames"), (["--fps", "12"], "--fps"),
+                                        (["--motion", "dance.mp4"], "--motion"), (["--frames", "x"], "--frames")])
+def test_bad_arguments_are_refused_by_name(tmp_path, capsys, args, named):
+    with pytest.raises(SystemExit) as e:
+        main(["animate", "--out", str(tmp_path), *args])
+    assert e.value.code == 2 and named in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
