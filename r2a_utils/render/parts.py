@@ -1,4 +1,5 @@
-"""The warp renderer (training-free): cut the character into body parts and move each part to the new pose.
+"""The parts renderer (training-free, the kit's first): cut the character into body parts and
+move each part to the new pose. Kept for comparison; the mesh renderer replaced it as the default.
 
 In the spirit of the PoseWarper the original project tried: the character picture is split
 into layers — torso, head, upper and lower arms, thighs and shins — each pixel going to the
@@ -10,7 +11,7 @@ painted back to front (legs, torso, head, arms; limbs ordered by depth when it i
 Where an arm covered the torso in the reference picture, the torso layer is filled in
 (inpainted) once, up front, so moving the arm leaves no hole.
 
-``WarpRenderer(reference, reference_kps).render(target_kps) -> RGBA`` — the same interface
+``PartsRenderer(reference, reference_kps).render(target_kps) -> RGBA`` — the same interface
 as the GAN renderer, so the pipeline can switch by name. Preparation costs a few tens of
 milliseconds once; each frame is a dozen ``cv2.warpAffine`` calls.
 
@@ -26,16 +27,8 @@ import numpy as np
 
 from r2a_utils.picture import load_picture
 from r2a_utils.render.base import RendererError, character_mask, check_reference
+from r2a_utils.render.bones import LIMB_PARTS, bone_transforms, head_vector
 from r2a_utils.skeleton import J, TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
-
-# (name, parent joint, child joint); drawn in this order unless depth says otherwise
-LIMB_PARTS: tuple[tuple[str, str, str], ...] = (
-    ("right_thigh", "right_hip", "right_knee"), ("left_thigh", "left_hip", "left_knee"),
-    ("right_shin", "right_knee", "right_ankle"), ("left_shin", "left_knee", "left_ankle"),
-    ("right_upper_arm", "right_shoulder", "right_elbow"), ("left_upper_arm", "left_shoulder", "left_elbow"),
-    ("right_forearm", "right_elbow", "right_wrist"), ("left_forearm", "left_elbow", "left_wrist"),
-)
-
 
 @dataclasses.dataclass
 class _Layer:
@@ -50,27 +43,7 @@ def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarra
     return np.linalg.norm(px - (a + t[..., None] * ab), axis=-1)
 
 
-def _bone_affine(p0: np.ndarray, c0: np.ndarray, p1: np.ndarray, c1: np.ndarray, across: float) -> np.ndarray:
-    """2x3 map taking bone p0->c0 onto p1->c1: rotate, stretch along the bone, ``across`` scale."""
-    d0, d1 = c0 - p0, c1 - p1
-    l0, l1 = max(np.linalg.norm(d0), 1e-6), max(np.linalg.norm(d1), 1e-6)
-    u0, u1 = d0 / l0, d1 / l1
-    r0 = np.array([[u0[0], -u0[1]], [u0[1], u0[0]]])  # columns: along, across
-    r1 = np.array([[u1[0], -u1[1]], [u1[1], u1[0]]])
-    lin = r1 @ np.diag([l1 / l0, across]) @ r0.T
-    return np.hstack([lin, (p1 - lin @ p0)[:, None]])
-
-
-def _head_vector(k: np.ndarray) -> np.ndarray:
-    """Neck-to-nose, or (no face joints) the torso's up direction at half a torso length."""
-    nose = k[J["nose"], :2] - k[J["neck"], :2]
-    if np.isfinite(nose).all():
-        return nose
-    up = k[J["neck"], :2] - (k[J["right_hip"], :2] + k[J["left_hip"], :2]) / 2
-    return up * 0.5
-
-
-class WarpRenderer:
+class PartsRenderer:
     """Animate one character picture by moving its body parts (no training).
 
     Args:
@@ -93,7 +66,7 @@ class WarpRenderer:
 
     @classmethod
     def from_picture(cls, picture: np.ndarray | str | os.PathLike, reference_kps: np.ndarray,
-                     mask: np.ndarray | None = None) -> WarpRenderer:
+                     mask: np.ndarray | None = None) -> PartsRenderer:
         """From any character picture (file or array, odd modes handled): its transparency is
         the cut-out when it has one; otherwise ``mask`` or GrabCut."""
         pic = load_picture(picture)
@@ -116,7 +89,7 @@ class WarpRenderer:
         dist = np.empty((2 + len(LIMB_PARTS), len(px)))
         outside_dt = cv2.distanceTransform((poly == 0).astype(np.uint8), cv2.DIST_L2, 3)
         dist[0] = outside_dt[ys, xs]  # 0 inside the torso polygon, else the distance to it
-        hv = _head_vector(k)
+        hv = head_vector(k)
         dist[1] = 0.7 * _segment_distance(px, g("neck") + hv * 0.35, g("neck") + hv * 1.6)
         for i, (_, p, c) in enumerate(LIMB_PARTS, start=2):
             d = _segment_distance(px, g(p), g(c))
@@ -163,40 +136,6 @@ class WarpRenderer:
         return layers
 
     # ------------------------------------------------------------ per frame
-    def _transforms(self, tgt: np.ndarray) -> dict[str, np.ndarray]:
-        k0 = self.ref_kps[:, :2].astype(np.float64)
-        k1 = tgt[:, :2].astype(np.float64)
-        # torso: along the spine it follows the pose (lean, bend, stretch); across it keeps the
-        # picture's width, so a performer turning sideways does not squash a flat drawing
-        mid0 = (k0[J["right_hip"]] + k0[J["left_hip"]]) / 2
-        mid1 = (k1[J["right_hip"]] + k1[J["left_hip"]]) / 2
-        spine_ratio = np.linalg.norm(k1[J["neck"]] - mid1) / max(np.linalg.norm(k0[J["neck"]] - mid0), 1e-6)
-        scale = float(np.clip(spine_ratio, 0.5, 2.0))
-        M = {"torso": _bone_affine(mid0, k0[J["neck"]], mid1, k1[J["neck"]], scale)}
-        # head: rigid (rotate with neck->nose, keep its size with the body's scale)
-        d0 = _head_vector(k0)
-        d1 = k1[J["nose"]] - k1[J["neck"]] if np.isfinite(k0[J["nose"]]).all() else _head_vector(k1)
-        if np.isfinite(d1).all():
-            ang = np.arctan2(d1[1], d1[0]) - np.arctan2(d0[1], d0[0])
-        else:
-            ang = 0.0
-        c, s = np.cos(ang) * scale, np.sin(ang) * scale
-        lin = np.array([[c, -s], [s, c]])
-        M["head"] = np.hstack([lin, (k1[J["neck"]] - lin @ k0[J["neck"]])[:, None]])
-        # limbs hang from where the torso layer carries their shoulder or hip, so they stay
-        # attached to the drawn body even when the target's shoulders sit elsewhere
-        k1 = k1.copy()
-        for side in ("right", "left"):
-            for root, chain in (("shoulder", ("elbow", "wrist")), ("hip", ("knee", "ankle"))):
-                anchor = M["torso"][:, :2] @ k0[J[f"{side}_{root}"]] + M["torso"][:, 2]
-                shift = anchor - k1[J[f"{side}_{root}"]]
-                for n in (root,) + chain:
-                    k1[J[f"{side}_{n}"]] += shift
-        for name, p, ch in LIMB_PARTS:
-            if np.isfinite(k1[[J[p], J[ch]]]).all():
-                M[name] = _bone_affine(k0[J[p]], k0[J[ch]], k1[J[p]], k1[J[ch]], scale)
-        return M
-
     def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
         """The character in the target pose: RGBA ``uint8`` of ``size``.
 
@@ -210,7 +149,7 @@ class WarpRenderer:
         missing = missing_joints(tgt, TORSO_JOINTS)
         if missing:
             raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
-        M = self._transforms(tgt)
+        M = bone_transforms(self.ref_kps, tgt)
         order = ["right_thigh", "left_thigh", "right_shin", "left_shin", "torso", "head",
                  "right_upper_arm", "left_upper_arm", "right_forearm", "left_forearm"]
         if depth is not None and np.isfinite(depth).any():

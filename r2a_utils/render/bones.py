@@ -1,0 +1,90 @@
+"""From a pose to bone transforms: the one place both warping renderers turn the reference
+and target joints into a 2x3 map per body part.
+
+Parts: the torso (along the spine it follows the pose; across it keeps the picture's width),
+the head (rigid: it turns with neck->nose and scales with the body) and eight limb bones,
+each hanging from where the torso carries its shoulder or hip, so limbs stay attached to
+the drawn body.
+
+Taught in notebooks/05_full_pipeline_demo.ipynb.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from r2a_utils.skeleton import J
+
+# (name, parent joint, child joint); drawn in this order unless depth says otherwise
+LIMB_PARTS: tuple[tuple[str, str, str], ...] = (
+    ("right_thigh", "right_hip", "right_knee"), ("left_thigh", "left_hip", "left_knee"),
+    ("right_shin", "right_knee", "right_ankle"), ("left_shin", "left_knee", "left_ankle"),
+    ("right_upper_arm", "right_shoulder", "right_elbow"), ("left_upper_arm", "left_shoulder", "left_elbow"),
+    ("right_forearm", "right_elbow", "right_wrist"), ("left_forearm", "left_elbow", "left_wrist"),
+)
+
+
+PARTS = ("torso", "head") + tuple(name for name, _, _ in LIMB_PARTS)
+# the part each limb hangs from (used when a limb's target joints are missing)
+PARENT = {"right_thigh": "torso", "left_thigh": "torso", "right_upper_arm": "torso", "left_upper_arm": "torso",
+          "right_shin": "right_thigh", "left_shin": "left_thigh", "right_forearm": "right_upper_arm",
+          "left_forearm": "left_upper_arm", "head": "torso"}
+
+
+def bone_affine(p0: np.ndarray, c0: np.ndarray, p1: np.ndarray, c1: np.ndarray, across: float) -> np.ndarray:
+    """2x3 map taking bone p0->c0 onto p1->c1: rotate, stretch along the bone, ``across`` scale."""
+    d0, d1 = c0 - p0, c1 - p1
+    l0, l1 = max(np.linalg.norm(d0), 1e-6), max(np.linalg.norm(d1), 1e-6)
+    u0, u1 = d0 / l0, d1 / l1
+    r0 = np.array([[u0[0], -u0[1]], [u0[1], u0[0]]])  # columns: along, across
+    r1 = np.array([[u1[0], -u1[1]], [u1[1], u1[0]]])
+    lin = r1 @ np.diag([l1 / l0, across]) @ r0.T
+    return np.hstack([lin, (p1 - lin @ p0)[:, None]])
+
+
+def head_vector(k: np.ndarray) -> np.ndarray:
+    """Neck-to-nose, or (no face joints) the torso's up direction at half a torso length."""
+    nose = k[J["nose"], :2] - k[J["neck"], :2]
+    if np.isfinite(nose).all():
+        return nose
+    up = k[J["neck"], :2] - (k[J["right_hip"], :2] + k[J["left_hip"], :2]) / 2
+    return up * 0.5
+
+
+def bone_transforms(reference_kps: np.ndarray, target_kps: np.ndarray) -> dict[str, np.ndarray]:
+    """2x3 maps ``{part: M}`` taking each part from the reference pose to the target pose.
+
+    A limb whose target joints are missing is left out (``PARENT`` says whom it follows).
+    """
+    k0 = reference_kps[:, :2].astype(np.float64)
+    k1 = target_kps[:, :2].astype(np.float64)
+    # torso: along the spine it follows the pose (lean, bend, stretch); across it keeps the
+    # picture's width, so a performer turning sideways does not squash a flat drawing
+    mid0 = (k0[J["right_hip"]] + k0[J["left_hip"]]) / 2
+    mid1 = (k1[J["right_hip"]] + k1[J["left_hip"]]) / 2
+    spine_ratio = np.linalg.norm(k1[J["neck"]] - mid1) / max(np.linalg.norm(k0[J["neck"]] - mid0), 1e-6)
+    scale = float(np.clip(spine_ratio, 0.5, 2.0))
+    M = {"torso": bone_affine(mid0, k0[J["neck"]], mid1, k1[J["neck"]], scale)}
+    # head: rigid (rotate with neck->nose, keep its size with the body's scale)
+    d0 = head_vector(k0)
+    d1 = k1[J["nose"]] - k1[J["neck"]] if np.isfinite(k0[J["nose"]]).all() else head_vector(k1)
+    if np.isfinite(d1).all():
+        ang = np.arctan2(d1[1], d1[0]) - np.arctan2(d0[1], d0[0])
+    else:
+        ang = 0.0
+    c, s = np.cos(ang) * scale, np.sin(ang) * scale
+    lin = np.array([[c, -s], [s, c]])
+    M["head"] = np.hstack([lin, (k1[J["neck"]] - lin @ k0[J["neck"]])[:, None]])
+    # limbs hang from where the torso layer carries their shoulder or hip, so they stay
+    # attached to the drawn body even when the target's shoulders sit elsewhere
+    k1 = k1.copy()
+    for side in ("right", "left"):
+        for root, chain in (("shoulder", ("elbow", "wrist")), ("hip", ("knee", "ankle"))):
+            anchor = M["torso"][:, :2] @ k0[J[f"{side}_{root}"]] + M["torso"][:, 2]
+            shift = anchor - k1[J[f"{side}_{root}"]]
+            for n in (root,) + chain:
+                k1[J[f"{side}_{n}"]] += shift
+    for name, p, ch in LIMB_PARTS:
+        if np.isfinite(k1[[J[p], J[ch]]]).all():
+            M[name] = bone_affine(k0[J[p]], k0[J[ch]], k1[J[p]], k1[J[ch]], scale)
+    return M
+

@@ -1,0 +1,154 @@
+"""The character's cut-out: which pixels of the picture belong to the character.
+
+In order of trust: a mask the user drew or gave; the picture's transparency; for a plain
+or paper background, the colour distance from the border (flood fill from the edge,
+closing, the piece under the neck, small holes filled: what AnimatedDrawings does for
+drawings on paper); for a busy background, GrabCut seeded from the joints (thick bones
+as sure foreground, the border as sure background).
+
+Taught in notebooks/05_full_pipeline_demo.ipynb.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from r2a_utils.skeleton import BODY_JOINTS, J
+
+# bones drawn as thick strokes to seed the cut-out: (parent, child)
+_SEED_BONES = (("right_shoulder", "neck"), ("left_shoulder", "neck"), ("right_hip", "neck"), ("left_hip", "neck"),
+               ("nose", "neck"), ("right_hip", "right_knee"), ("left_hip", "left_knee"),
+               ("right_knee", "right_ankle"), ("left_knee", "left_ankle"), ("right_shoulder", "right_elbow"),
+               ("left_shoulder", "left_elbow"), ("right_elbow", "right_wrist"), ("left_elbow", "left_wrist"))
+
+
+
+
+class RendererError(ValueError):
+    """A reference picture, mask or pose a renderer cannot use (the render package's one error)."""
+
+
+def character_mask(rgb: np.ndarray, alpha: np.ndarray | None = None, keypoints: np.ndarray | None = None,
+                   mask: np.ndarray | None = None) -> np.ndarray:
+    """Foreground mask ``(H, W)`` bool of the character: ``mask``, else ``alpha``, else from
+    the picture (paper cut-out on plain backgrounds, GrabCut on busy ones)."""
+    h, w = rgb.shape[:2]
+    if mask is not None:
+        m = np.asarray(mask)
+        if m.shape[:2] != (h, w):
+            raise RendererError(f"mask is {m.shape[1]}x{m.shape[0]} but the picture is {w}x{h}")
+        return (m[..., 0] if m.ndim == 3 else m) > 127
+    if alpha is not None:
+        return alpha > 127
+    if keypoints is None:
+        raise RendererError("no alpha channel and no mask: keypoints are needed to find the character")
+    if plain_background(rgb):
+        m = paper_cutout(rgb, keypoints)
+        if m is not None:
+            return m
+    return grabcut_cutout(rgb, keypoints)
+
+
+def _border(rgb: np.ndarray) -> np.ndarray:
+    return np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+
+
+def plain_background(rgb: np.ndarray) -> bool:
+    """Is the border of one colour (give or take paper grain and a gradient)?"""
+    border = _border(rgb)
+    return bool(np.percentile(np.abs(border - np.median(border, axis=0)).sum(1), 80) <= 40)
+
+
+def _joints_inside(m: np.ndarray, keypoints: np.ndarray) -> float:
+    h, w = m.shape
+    xy = keypoints[[J[n] for n in BODY_JOINTS], :2]
+    xy = xy[np.isfinite(xy).all(1)].astype(int)
+    xy = xy[(xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)]
+    if not len(xy):
+        return 0.0
+    near = cv2.dilate(m.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    return float(near[xy[:, 1], xy[:, 0]].mean())
+
+
+def paper_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
+    """Cut-out on a plain background by colour distance from the border, or None when the
+    result does not hold the skeleton (then GrabCut is tried)."""
+    h, w = rgb.shape[:2]
+    border = _border(rgb)
+    bg = np.median(border, axis=0)
+    spread = np.abs(border - bg).sum(1)
+    dist = np.abs(rgb.astype(np.int16) - bg).sum(-1)
+    fg = dist > max(30.0, 3.0 * float(np.percentile(spread, 95)))
+    k = max(3, int(round(0.006 * max(h, w))) | 1)  # closes gaps in line art a few pixels wide
+    fg = cv2.morphologyEx(fg.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(fg)
+    if n < 2:
+        return None
+    neck = keypoints[J["neck"], :2]
+    keep = 0
+    if np.isfinite(neck).all() and 0 <= neck[0] < w and 0 <= neck[1] < h:
+        keep = labels[int(neck[1]), int(neck[0])]
+    keep = keep or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    m = labels == keep
+    m = fill_small_holes(m, rgb, bg)
+    if _joints_inside(m, keypoints) < 0.85 or m.mean() > 0.9:
+        return None
+    return m
+
+
+def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarray | None = None,
+                     share: float = 0.02) -> np.ndarray:
+    """Fill enclosed holes smaller than ``share`` of the figure, or not of the background's
+    colour; large background-coloured holes (the gap between an arm and the body) stay."""
+    holes = (~m).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=4)
+    h, w = m.shape
+    out = m.copy()
+    area = max(int(m.sum()), 1)
+    for i in range(1, n):
+        x, y, bw, bh, a = stats[i]
+        if x == 0 or y == 0 or x + bw == w or y + bh == h:
+            continue  # touches the border: real background
+        region = labels == i
+        background_like = (rgb is not None and bg is not None
+                           and np.abs(rgb[region].astype(np.int16) - bg).sum(-1).mean() < 30)
+        if a < share * area or not background_like:
+            out |= region
+    return out
+
+
+def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """GrabCut seeded with the border as background and thick strokes along the skeleton as
+    foreground; pockets of the background's colour it encloses are dropped."""
+    h, w = rgb.shape[:2]
+    gc = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
+    xy = keypoints[~np.isnan(keypoints[:, 0]), :2]
+    x0, y0 = np.maximum(xy.min(0) - 0.15 * (xy.max(0) - xy.min(0)), 0).astype(int)
+    x1, y1 = np.minimum(xy.max(0) + 0.15 * (xy.max(0) - xy.min(0)), [w - 1, h - 1]).astype(int)
+    gc[max(0, y0 - (y1 - y0) // 6):y1 + 1, x0:x1 + 1] = cv2.GC_PR_FGD
+    b = max(2, min(h, w) // 60)
+    gc[:b], gc[-b:], gc[:, :b], gc[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
+    width = max(2, int(0.02 * (y1 - y0)))
+    for a, c in _SEED_BONES:
+        pa, pc = keypoints[J[a], :2], keypoints[J[c], :2]
+        if np.isfinite(pa).all() and np.isfinite(pc).all():
+            cv2.line(gc, tuple(int(v) for v in pa), tuple(int(v) for v in pc), cv2.GC_FGD, width)
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
+    m = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8))
+    if n > 1:  # keep the blob under the neck (stray background bits dropped)
+        neck = keypoints[J["neck"], :2].astype(int)
+        keep = labels[min(h - 1, neck[1]), min(w - 1, neck[0])] or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+        m = labels == keep
+    # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
+    # of exactly the background colour. (A large white costume on a white page needs a mask.)
+    bg_like = (np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12) & m
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bg_like.astype(np.uint8))
+    for i in range(1, n):
+        if stats[i, cv2.CC_STAT_AREA] > 0.015 * m.sum():
+            m &= labels != i
+    return m
+
+
+

@@ -1,0 +1,293 @@
+"""The mesh renderer (the default "warp" renderer): a triangle mesh over the character's
+cut-out, skinned to the skeleton, deformed per frame. It never tears the picture apart.
+
+Once per character:
+
+1. **Mesh.** A grid of square cells over the cut-out (every cell that holds a character
+   pixel), each cell two triangles. Every character pixel lies in a triangle, and
+   neighbouring triangles share their corners, so the deformed picture stays one piece.
+2. **Skinning weights.** For each body part (torso, head, eight limb bones) the distance
+   from every pixel to the part is measured *inside the cut-out* (geodesic: Dijkstra on the
+   pixel grid), not in a straight line. A strand of hair or a skirt beside an arm is far from
+   that arm along the figure, so it follows the head or the hips. Weights fall off with
+   that distance: :math:`w_p(v) \\propto \\exp(-(d_p(v) - \\min_q d_q(v)) / \\tau)`.
+
+Per frame, each part's 2x3 map :math:`M_p` comes from the pose (``bones.bone_transforms``)
+and every vertex moves by linear-blend skinning, :math:`v' = \\sum_p w_p(v)\\, M_p [v; 1]`.
+Each part's deformed triangles are rasterised into a triangle-index buffer, each pixel looks
+up its source position through its triangle's affine map, one ``cv2.remap`` resamples the
+premultiplied picture, and the parts are laid over each other back to front (legs, torso,
+head, arms; a limb the pose puts behind the body goes first).
+
+``MeshRenderer(reference, reference_kps).render(target_kps) -> RGBA``: the interface every
+renderer has.
+
+Taught in notebooks/05_full_pipeline_demo.ipynb.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from r2a_utils.render.base import RendererError, check_reference
+from r2a_utils.render.bones import LIMB_PARTS, PARENT, PARTS, bone_transforms, head_vector
+from r2a_utils.render.cutout import character_mask
+from r2a_utils.skeleton import J, TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
+
+WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
+CELLS_PER_HEIGHT = 48  # mesh resolution: grid cells along the figure's height
+DRAW_ORDER = ("right_thigh", "left_thigh", "right_shin", "left_shin", "torso", "head", "right_upper_arm",
+              "left_upper_arm", "right_forearm", "left_forearm")  # back to front
+_FIXED = 4  # sub-pixel bits for the rasteriser
+
+
+def grid_mesh(mask: np.ndarray, cell: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(vertices (V, 2) in pixels, triangles (F, 3))``: two triangles per grid cell that
+    holds a character pixel. Cell corners sit on pixel edges, so cells tile the picture."""
+    h, w = mask.shape
+    gh, gw = -(-h // cell), -(-w // cell)
+    pad = np.zeros((gh * cell, gw * cell), np.uint8)
+    pad[:h, :w] = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    occupied = pad.reshape(gh, cell, gw, cell).max(axis=(1, 3)) > 0
+    ci, cj = np.nonzero(occupied)
+    corner = np.full((gh + 1, gw + 1), -1, np.int64)
+    used = np.zeros((gh + 1, gw + 1), bool)
+    for di in (0, 1):
+        for dj in (0, 1):
+            used[ci + di, cj + dj] = True
+    vi, vj = np.nonzero(used)
+    corner[vi, vj] = np.arange(len(vi))
+    vertices = np.stack([vj * cell - 0.5, vi * cell - 0.5], axis=1).astype(np.float64)
+    a, b, c, d = corner[ci, cj], corner[ci, cj + 1], corner[ci + 1, cj + 1], corner[ci + 1, cj]
+    triangles = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
+    return vertices, triangles
+
+
+def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    t = np.clip(((px - a) @ ab) / max(float(ab @ ab), 1e-9), 0, 1)
+    return np.linalg.norm(px - (a + t[..., None] * ab), axis=-1)
+
+
+def _part_segments(kps: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each part's bone as a segment (the head: from just above the neck to the crown)."""
+    k = kps[:, :2].astype(np.float64)
+    neck, hv = k[J["neck"]], head_vector(k)
+    mid_hip = (k[J["right_hip"]] + k[J["left_hip"]]) / 2
+    segs = {"torso": (neck, mid_hip), "head": (neck + 0.35 * hv, neck + 1.6 * hv)}
+    segs.update({name: (k[J[p]], k[J[c]]) for name, p, c in LIMB_PARTS})
+    return segs
+
+
+def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Distance inside the cut-out from every pixel of a ``scale``-d mask to every part.
+
+    Returns ``(distances (P, N) in full-size pixels, pixel coordinates (N, 2) of the small mask)``.
+    Seeds: the torso polygon for the torso (a little behind a limb bone lying over it, so the
+    limb wins on its own bone), pixels near each other part's bone. Pixels no seed reaches (a
+    separate piece, e.g. a held prop) get straight-line distances.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    h, w = mask.shape
+    sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
+    small = cv2.resize(mask.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.25
+    ys, xs = np.nonzero(small)
+    n = len(xs)
+    index = np.full(small.shape, -1, np.int64)
+    index[ys, xs] = np.arange(n)
+    rows, cols, vals = [], [], []
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        y2, x2 = ys + dy, xs + dx
+        ok = (y2 < sh) & (x2 >= 0) & (x2 < sw)
+        ok[ok] &= small[y2[ok], x2[ok]]
+        rows.append(np.arange(n)[ok])
+        cols.append(index[y2[ok], x2[ok]])
+        vals.append(np.full(ok.sum(), np.hypot(dy, dx)))
+    px = np.stack([xs, ys], 1).astype(np.float64)
+    segs = {p: (a * scale, b * scale) for p, (a, b) in _part_segments(kps).items()}
+    thickness = 0.06 * max(np.linalg.norm(segs["torso"][1] - segs["torso"][0]), 1.0) * 1.6
+    straight = np.stack([_segment_distance(px, *segs[p]) for p in PARTS])
+    poly = np.zeros(small.shape, np.uint8)
+    cv2.fillPoly(poly, [np.round(kps[[J[n] for n in ("neck", "right_shoulder", "right_hip", "left_hip",
+                                                       "left_shoulder")], :2] * scale).astype(np.int32)], 1)
+    in_torso = poly[ys, xs] > 0
+    dist = np.full((len(PARTS), n), np.inf)
+    src = np.arange(n)
+    for i, part in enumerate(PARTS):
+        if part == "torso":
+            seeds, start = in_torso, np.full(n, 0.5 * thickness)
+        else:
+            seeds, start = straight[i] <= thickness, straight[i]
+        if not seeds.any():  # a bone that lies outside the cut-out: its nearest pixels
+            seeds = straight[i] <= straight[i].min() + 1.0
+        # one Dijkstra from a virtual node joined to the seeds by their starting distance
+        graph = coo_matrix((np.concatenate(vals + [start[seeds] + 1e-3]),
+                            (np.concatenate(rows + [np.full(seeds.sum(), n)]),
+                             np.concatenate(cols + [src[seeds]]))), shape=(n + 1, n + 1)).tocsr()
+        dist[i] = dijkstra(graph, directed=False, indices=n)[:n]
+    unreached = ~np.isfinite(dist).any(0)
+    dist[:, unreached] = straight[:, unreached]
+    return dist / scale, px / scale
+
+
+def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_height: float) -> np.ndarray:
+    """Weights ``(len(points), P)`` of each part for each point (rows sum to 1)."""
+    from scipy.ndimage import distance_transform_edt
+
+    scale = min(1.0, WORK_HEIGHT / max(figure_height, 1.0))
+    dist, px = geodesic_distances(mask, kps, scale)
+    # each point takes the distances of the nearest pixel where they were measured
+    grid = np.round(px * scale).astype(int)
+    shape = (max(2, round(mask.shape[0] * scale)), max(2, round(mask.shape[1] * scale)))
+    label = np.zeros(shape, np.int64)
+    label[grid[:, 1], grid[:, 0]] = np.arange(1, len(px) + 1)
+    _, (iy, ix) = distance_transform_edt(label == 0, return_indices=True)
+    q = np.clip(np.round(points * scale).astype(int), 0, [shape[1] - 1, shape[0] - 1])
+    nearest = label[iy[q[:, 1], q[:, 0]], ix[q[:, 1], q[:, 0]]] - 1
+    d = dist[:, nearest].T
+    tau = 0.04 * figure_height
+    rel = d - d.min(1, keepdims=True)
+    wts = np.where(rel < 5 * tau, np.exp(-rel / tau), 0.0)
+    return wts / wts.sum(1, keepdims=True)
+
+
+def _inverse_affines(forward: np.ndarray) -> np.ndarray:
+    """Inverses of 2x3 affine maps ``(F, 2, 3)``, as ``(F, 6)`` rows ``(a, b, c, d, e, f)`` with
+    ``source = (a x + c y + e, b x + d y + f)``. A collapsed map sends everything far outside."""
+    a, b, c = forward[:, 0, 0], forward[:, 0, 1], forward[:, 0, 2]
+    d, e, f = forward[:, 1, 0], forward[:, 1, 1], forward[:, 1, 2]
+    det = a * e - b * d
+    ok = np.abs(det) > 1e-9
+    det = np.where(ok, det, 1.0)
+    ia, ib, ic, id_ = e / det, -b / det, -d / det, a / det  # inverse of [[a, b], [d, e]]
+    out = np.stack([ia, ic, ib, id_, -(ia * c + ib * f), -(ic * c + id_ * f)], axis=1)
+    out[~ok] = (0, 0, 0, 0, -1e4, -1e4)
+    return out
+
+
+class MeshRenderer:
+    """Animate one character picture by deforming a skinned triangle mesh (no training).
+
+    Args:
+        reference: the character picture, RGB or RGBA ``uint8`` (alpha = cut-out).
+        reference_kps: ``(18, 3)`` joints of the character in that picture (joints beyond
+            the picture's edge are fine: a picture cut at the thighs).
+        mask: optional foreground mask (white = character) when there is no alpha.
+        size: output (width, height); default the picture's size.
+    """
+
+    def __init__(self, reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None,
+                 size: tuple[int, int] | None = None):
+        ref, kps = check_reference(reference, reference_kps)
+        rgb, alpha = ref[..., :3], (ref[..., 3] if ref.shape[2] == 4 else None)
+        self.mask = character_mask(rgb, alpha, kps, mask)
+        if not self.mask.any():
+            raise RendererError("the character's cut-out is empty")
+        self.ref_kps = kps
+        self.size = size or (ref.shape[1], ref.shape[0])
+        a = alpha.astype(np.float32) / 255 if alpha is not None else self.mask.astype(np.float32)
+        a = a * self.mask if alpha is None else a
+        self.source = np.dstack([rgb.astype(np.float32) * a[..., None], a])  # premultiplied
+        ys = np.nonzero(self.mask.any(1))[0]
+        self.figure_height = float(ys[-1] - ys[0] + 1)
+        self.cell = max(3, int(round(self.figure_height / CELLS_PER_HEIGHT)))
+        self.vertices, self.triangles = grid_mesh(self.mask, self.cell)
+        self.weights = skin_weights(self.mask, kps, self.vertices, self.figure_height)
+        self.triangle_part = self.weights[self.triangles].sum(1).argmax(1)  # (F,) index into PARTS
+        tri_src = np.concatenate([self.vertices[self.triangles], np.ones((len(self.triangles), 3, 1))], axis=2)
+        self._src_inverse = np.linalg.inv(tri_src)  # (F, 3, 3): [S 1]^-1 (grid triangles are never degenerate)
+        self._part_triangles = [np.flatnonzero(self.triangle_part == i) for i in range(len(PARTS))]
+
+    def _part_maps(self, tgt: np.ndarray) -> np.ndarray:
+        """``(P, 2, 3)``: each part's map; a limb whose target joints are missing follows its parent."""
+        maps = bone_transforms(self.ref_kps, tgt)
+        for part in PARTS:
+            p = part
+            while p not in maps:
+                p = PARENT[p]
+            maps[part] = maps[p]
+        return np.stack([maps[p] for p in PARTS])
+
+    def deform(self, target_kps: np.ndarray) -> np.ndarray:
+        """Vertex positions ``(V, 2)`` in the target pose (linear-blend skinning).
+
+        Skinning is linear in the maps, so each vertex's blended map is ``weights @ maps``.
+        """
+        m = (self.weights @ self._part_maps(target_kps).reshape(-1, 6)).reshape(-1, 2, 3)
+        return np.einsum("vij,vj->vi", m[:, :, :2], self.vertices) + m[:, :, 2]
+
+    def _draw_order(self, depth: np.ndarray | None) -> list[int]:
+        """Parts back to front: legs, torso, head, arms (upper before lower, so a folded
+        forearm lies on its upper arm); with ``depth``, a limb behind the torso goes first."""
+        order = [PARTS.index(p) for p in DRAW_ORDER]
+        if depth is not None and np.isfinite(depth).any():
+            body_z = np.nanmean(depth[[J[n] for n in TORSO_JOINTS]])
+            limbs = {name: (p, c) for name, p, c in LIMB_PARTS}
+            behind = [i for i in order if PARTS[i] in limbs
+                      and np.nanmean(depth[[J[j] for j in limbs[PARTS[i]]]]) < body_z]
+            order = behind + [i for i in order if i not in behind]
+        return order
+
+    def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+        """The character in the target pose: RGBA ``uint8`` of ``size``.
+
+        Args:
+            target_kps: ``(18, 3)`` in output pixels (normalized to this character already).
+            depth: optional ``(18,)`` (larger = nearer): puts a limb behind the torso when it is.
+        """
+        tgt = as_keypoints(target_kps, "target keypoints")
+        if tgt.shape != (18, 3):
+            raise RendererError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
+        missing = missing_joints(tgt, TORSO_JOINTS)
+        if missing:
+            raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
+        moved = self.deform(tgt)
+        tri_tgt = moved[self.triangles]
+        # each triangle's affine map source -> target (the source corners' inverse is fixed),
+        # inverted: the source position of every target pixel; one extra row means "outside"
+        forward = np.einsum("fij,fjk->fki", self._src_inverse, tri_tgt)  # (F, 2, 3)
+        maps = np.empty((len(tri_tgt) + 1, 6), np.float32)
+        maps[:-1] = _inverse_affines(forward)
+        maps[-1] = (0, 0, 0, 0, -1e4, -1e4)
+        pts = np.round(tri_tgt * (1 << _FIXED)).astype(np.int32)
+        w, h = self.size
+        out = np.zeros((h, w, 4), np.float32)
+        lo_all, hi_all = [w, h], [0, 0]
+        # one layer per part, composited back to front: where parts overlap (a folded arm, a
+        # hand before the face) the front part's soft edge blends over the part behind it
+        for part in self._draw_order(depth):
+            idx = self._part_triangles[part]
+            if not len(idx):
+                continue
+            lo = np.floor(tri_tgt[idx].reshape(-1, 2).min(0)).astype(int)
+            hi = np.ceil(tri_tgt[idx].reshape(-1, 2).max(0)).astype(int) + 2
+            x0, y0 = max(lo[0], 0), max(lo[1], 0)
+            x1, y1 = min(hi[0], w), min(hi[1], h)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            lo_all, hi_all = np.minimum(lo_all, (x0, y0)), np.maximum(hi_all, (x1, y1))
+            buf = np.full((y1 - y0, x1 - x0), len(tri_tgt), np.int32)  # "outside" unless a triangle covers it
+            fill = cv2.fillConvexPoly
+            for t, p in zip(idx.tolist(), pts[idx] - (np.array([x0, y0], np.int32) << _FIXED)):
+                fill(buf, p, t, cv2.LINE_8, _FIXED)
+            c = maps[buf]  # (h, w, 6)
+            gx = np.arange(x0, x1, dtype=np.float32)[None, :]
+            gy = np.arange(y0, y1, dtype=np.float32)[:, None]
+            x_map = gx * c[..., 0] + gy * c[..., 2] + c[..., 4]
+            y_map = gx * c[..., 1] + gy * c[..., 3] + c[..., 5]
+            part = cv2.remap(self.source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                             borderValue=(0, 0, 0, 0))
+            region = out[y0:y1, x0:x1]
+            cv2.multiply(region, cv2.merge([1.0 - part[..., 3]] * 4), dst=region)
+            cv2.add(region, part, dst=region)
+        rgba = np.zeros((h, w, 4), np.uint8)
+        (x0, y0), (x1, y1) = lo_all, hi_all
+        if x1 > x0 and y1 > y0:
+            o = out[y0:y1, x0:x1]
+            a = np.maximum(o[..., 3], 1e-6)
+            rgb = cv2.divide(o[..., :3], cv2.merge([a, a, a]))
+            rgba[y0:y1, x0:x1, :3] = np.minimum(rgb, 255)
+            rgba[y0:y1, x0:x1, 3] = np.minimum(o[..., 3] * 255, 255)
+        return rgba
