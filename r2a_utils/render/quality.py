@@ -69,14 +69,14 @@ def notch_share(rgba: np.ndarray, size_share: float = 0.025) -> float:
 
 
 def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.002) -> dict:
-    """Per clip: torn frames (more than one piece, or new slits larger than ``hole_tolerance``
-    of the figure), and the mean notch share, against the rest render."""
-    rest_holes = hole_area(rest)
+    """Per clip: torn frames (more pieces than the rest render, or new slits larger than
+    ``hole_tolerance`` of the figure), and the mean notch share, against the rest render."""
+    rest_holes, rest_pieces = hole_area(rest), pieces(rest)
     area = max(int(_solid(rest).sum()), 1)
     torn, notches, n = 0, [], 0
     for f in frames:
         n += 1
-        split = pieces(f) > 1
+        split = pieces(f) > rest_pieces
         new_hole = hole_area(f) - rest_holes > hole_tolerance * area
         torn += int(split or new_hole)
         notches.append(notch_share(f))
