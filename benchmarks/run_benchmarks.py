@@ -10,6 +10,7 @@ Later stages add their figures here.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import tempfile
 import time
@@ -33,6 +34,7 @@ def main() -> None:
     ap.add_argument("--joints", help="joints JSON for --character")
     ap.add_argument("--long-video-seconds", type=float, default=0,
                     help="also animate a looped 720p clip this long and print memory as it goes")
+    ap.add_argument("--skip-tearing", action="store_true", help="skip the renderers-on-real-pictures figures (~3 min)")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
     print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cpus, python {platform.python_version()}")
@@ -59,6 +61,8 @@ def main() -> None:
     bench_normalize()
     bench_renderers(w, h)
     bench_pipeline(a.video, a.character, a.joints)
+    if not a.skip_tearing:
+        bench_tearing()
     if a.long_video_seconds:
         bench_long_video(a.long_video_seconds)
     print(f"peak RSS: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
@@ -123,12 +127,12 @@ def bench_normalize() -> None:
 
 def bench_renderers(w: int, h: int) -> None:
     """Stage 3 renderers alone, one frame at a time at the output size (the sample character)."""
-    from r2a_utils.render import WarpRenderer
+    from r2a_utils.render import MeshRenderer, PartsRenderer
     from r2a_utils.render.gan import GANRenderer
     from r2a_utils.transfer.data import character_spec, heldout_poses
 
     ref, ref_kps, _, targets = heldout_poses(character_spec("sample"), (w, h), n=40, dance_frames=8)
-    for name, make in (("warp", lambda: WarpRenderer(ref, ref_kps)),
+    for name, make in (("warp (mesh)", lambda: MeshRenderer(ref, ref_kps)), ("parts", lambda: PartsRenderer(ref, ref_kps)),
                        ("gan (128x96 network, scaled up)", lambda: GANRenderer(ref, ref_kps, device="cpu"))):
         r = make()
         r.render(targets[0])  # warm-up
@@ -166,6 +170,89 @@ def bench_pipeline(video: str | None, character: str | None, joints: str | None)
             s = res.seconds
             print(f"pipeline (gan) {res.size[0]}x{res.size[1]}, pose cached: end to end "
                   f"{res.frames / s['total']:.1f} frames/s, render+encode {res.frames / s['render']:.1f}")
+
+
+def _shared() -> Path | None:
+    import os
+
+    root = Path(os.environ.get("R2A_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    return root if root.exists() else None
+
+
+def _padded_drawing(folder: Path):
+    """An AnimatedDrawings character, padded sideways (room for outstretched arms)."""
+    from r2a_utils.pipeline import load_animated_drawing
+
+    rgba, kps = load_animated_drawing(folder)
+    pad = rgba.shape[1] // 2
+    return np.pad(rgba, ((0, 0), (pad, pad), (0, 0))), kps + np.array([pad, 0, 0], np.float32)
+
+
+def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 30.0) -> np.ndarray:
+    from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
+    from r2a_utils.normalize import normalize_to_character
+
+    m = bvh_to_motion(parse_bvh(path), fps=fps)
+    return normalize_to_character(np.concatenate([m.joints[..., :2], np.ones(m.joints.shape[:2] + (1,))], -1), kps)
+
+
+def bench_tearing() -> None:
+    """Issue 15's figures: torn frames and notches of both warping renderers on real pictures
+    (drawn characters x every BVH clip; the 16 real anime drawings with their ground-truth
+    joints and dance_stage), and the renderers' speed at 500x500."""
+    from r2a_utils.canvas import fit_box, place_image
+    from r2a_utils.joints import from_anime_drawings_file, save_joints
+    from r2a_utils.picture import load_picture
+    from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
+    from r2a_utils.render import MeshRenderer, PartsRenderer, make_renderer
+    from r2a_utils.render.cutout import plain_background
+    from r2a_utils.render.quality import tear_report
+
+    shared = _shared()
+    if shared is None:
+        print("tearing: ../shared/data not found, skipped")
+        return
+    renderers = {"warp": MeshRenderer, "parts": PartsRenderer}
+    for name in ("drawn_char1", "drawn_char2", "drawn_char4"):
+        ref, kps = _padded_drawing(shared / "characters" / name)
+        for label, cls in renderers.items():
+            r, torn, frames, notch = cls(ref, kps), 0, 0, []
+            for clip in sorted((shared / "bvh").rglob("*.bvh")):
+                rep = tear_report((r.render(t) for t in _bvh_targets(clip, kps)), r.render(kps))
+                torn, frames = torn + rep["torn"], frames + rep["frames"]
+                notch.append(rep["notch_share"])
+            print(f"tearing {name} x 6 BVH clips at 30 fps, {label}: torn {torn}/{frames} frames, notches "
+                  f"{100 * np.mean(notch):.2f}% of the figure (rest picture {100 * rep['rest_notch_share']:.2f}%)")
+    ref, kps = _padded_drawing(shared / "characters" / "drawn_char1")
+    dab = _bvh_targets(shared / "bvh" / "fair1" / "dab.bvh", kps, fps=None)  # all 339 frames
+    xy = np.concatenate([dab[..., :2].reshape(-1, 2), [[0, 0], [ref.shape[1], ref.shape[0]]]])
+    p = fit_box((*xy.min(0), *xy.max(0)), (500, 500), 0.03)
+    small, k500, t500 = place_image(ref, p, (500, 500)), p.apply(kps), p.apply(dab)
+    for label, cls in renderers.items():
+        r = cls(small, k500)
+        rep = tear_report((r.render(t) for t in t500), r.render(k500))
+        fps = frames_per_second(lambda t: r.render(t500[t % len(t500)]), len(t500))
+        print(f"drawn_char1 x dab.bvh at 500x500, {label}: {fps:.1f} frames/s, notches "
+              f"{100 * rep['notch_share']:.2f}% (rest {100 * rep['rest_notch_share']:.2f}%), torn {rep['torn']}/{rep['frames']}")
+    entries = json.loads((shared / "anime_drawings_dataset" / "data.json").read_text())
+    index = {e["file_name"].rsplit("/", 1)[-1].split(".")[0]: i for i, e in enumerate(entries)}
+    motion = track_motion(shared / "videos" / "dance_stage.mp4", progress=False)
+    share = {label: {"plain": [], "busy": []} for label in renderers}
+    with tempfile.TemporaryDirectory() as d:
+        for path in sorted((shared / "anime_drawings_dev").iterdir()):
+            size = load_picture(path).size
+            joints = save_joints(Path(d) / f"{path.stem}.joints.json", from_anime_drawings_file(
+                shared / "anime_drawings_dataset" / "data.json", index[path.stem], size))
+            char = load_character(path, joints)  # the pipeline's own stages: cut-out, canvas
+            staged = place_on_canvas(char, retarget(motion, char)[0], 384)
+            kind = "plain" if plain_background(char.picture.rgb) else "busy"
+            for label in renderers:
+                r = make_renderer(label, staged.reference, staged.character_keypoints, staged.mask)
+                rep = tear_report((r.render(t) for t in staged.targets), r.render(staged.character_keypoints))
+                share[label][kind].append(rep["torn_share"])
+    for label, kinds in share.items():
+        print(f"16 real anime drawings x dance_stage, {label}: torn frames "
+              + ", ".join(f"{k} backgrounds {100 * np.mean(v):.0f}% ({len(v)} drawings)" for k, v in kinds.items()))
 
 
 def bench_long_video(seconds: float) -> None:

@@ -46,6 +46,11 @@ class Picture:
         a = self.alpha if self.alpha is not None else np.full(self.rgb.shape[:2], 255, np.uint8)
         return np.dstack([self.rgb, a])
 
+    def reference(self) -> np.ndarray:
+        """What a renderer takes: RGBA when the picture has transparency (its cut-out), else
+        RGB (the renderer cuts the character out of its background)."""
+        return self.rgba() if self.alpha is not None else self.rgb
+
     def box(self, pad: float = 0.06) -> tuple[int, int, int, int]:
         """The character's box (see ``foreground_box``)."""
         return foreground_box(self.rgb, self.alpha, pad)

@@ -72,7 +72,7 @@ class Character:
 
     picture: Picture
     keypoints: np.ndarray
-    mask: np.ndarray | None  # (H, W) uint8 0/255 from a mask file; None: alpha or automatic
+    mask: np.ndarray | None  # (H, W) uint8 0/255: a mask file's, or the automatic cut-out; None: alpha
     name: str
 
 
@@ -141,10 +141,15 @@ def character_joints(picture: Picture, joints_file: str | os.PathLike | None = N
 def load_character(character: str | os.PathLike | np.ndarray | Picture, joints_file: str | os.PathLike | None = None,
                    mask_file: str | os.PathLike | None = None) -> Character:
     """Stage 1: decode the picture once, read its mask, find or read its joints."""
+    from r2a_utils.render.cutout import character_mask
+
     picture = load_picture(character)
     mask = load_mask(mask_file, picture.size) if mask_file is not None else None
     name = picture.path.stem if picture.path is not None else "character"
-    return Character(picture, character_joints(picture, joints_file), mask, name)
+    kps = character_joints(picture, joints_file)
+    if mask is None and picture.alpha is None:  # cut the character out of its own background, once
+        mask = np.where(character_mask(picture.rgb, None, kps), 255, 0).astype(np.uint8)
+    return Character(picture, kps, mask, name)
 
 
 def load_animated_drawing(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
@@ -211,14 +216,13 @@ def place_on_canvas(character: Character, targets: np.ndarray, height: int) -> S
 
     place, size = canvas_around(character.picture.size, targets, height)
     pic = character.picture
-    rgba = pic.rgba() if pic.alpha is not None else pic.rgb
     border = (255, 255, 255, 0) if pic.alpha is not None else (255, 255, 255)
-    ref = place_image(rgba, place, size, border, interpolation=cv2.INTER_AREA)
+    ref = place_image(pic.reference(), place, size, border, interpolation=cv2.INTER_AREA)
     mask = None
     if character.mask is not None:  # the padding is background
         mask = place_image(character.mask, place, size, 0, interpolation=cv2.INTER_NEAREST)
     # without transparency the picture's own background must not move with the body: the
-    # renderer gets RGB only and cuts the character out (mask, or GrabCut from the skeleton)
+    # renderer gets RGB and the cut-out mask
     return Staging(ref, mask, place.apply(character.keypoints), place.apply(targets), size)
 
 

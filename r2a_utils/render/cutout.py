@@ -53,10 +53,29 @@ def _border(rgb: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
 
 
+def _ring(rgb: np.ndarray, keypoints: np.ndarray, share: float) -> np.ndarray | None:
+    """The outline of the skeleton's box grown by ``share`` of its size (a page inside a
+    margin shows its colour here)."""
+    h, w = rgb.shape[:2]
+    xy = keypoints[np.isfinite(keypoints[:, :2]).all(1), :2]
+    if len(xy) < 2:
+        return None
+    lo, hi = xy.min(0), xy.max(0)
+    pad = share * (hi - lo).max()
+    x0, y0 = np.maximum((lo - pad).astype(int), 0)
+    x1, y1 = np.minimum((hi + pad).astype(int), [w - 1, h - 1])
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    return np.concatenate([rgb[y0, x0:x1], rgb[y1, x0:x1], rgb[y0:y1, x0], rgb[y0:y1, x1]]).astype(np.int16)
+
+
+def _plain(pixels: np.ndarray) -> bool:
+    return bool(np.percentile(np.abs(pixels - np.median(pixels, axis=0)).sum(1), 80) <= 40)
+
+
 def plain_background(rgb: np.ndarray) -> bool:
     """Is the border of one colour (give or take paper grain and a gradient)?"""
-    border = _border(rgb)
-    return bool(np.percentile(np.abs(border - np.median(border, axis=0)).sum(1), 80) <= 40)
+    return _plain(_border(rgb))
 
 
 def _joints_inside(m: np.ndarray, keypoints: np.ndarray) -> float:
@@ -71,12 +90,20 @@ def _joints_inside(m: np.ndarray, keypoints: np.ndarray) -> float:
 
 
 def paper_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
-    """Cut-out on a plain background by colour distance from the border, or None when the
-    result does not hold the skeleton (then GrabCut is tried)."""
+    """Cut-out on a plain background by colour distance from it, or None when the result does
+    not hold the skeleton (then GrabCut is tried). The background's colour is read around
+    the figure first (a page inside a margin), then at the picture's border."""
+    for sample in [_ring(rgb, keypoints, share) for share in (0.12, 0.25)] + [_border(rgb)]:
+        if sample is not None and _plain(sample):
+            m = _cut_from(rgb, keypoints, np.median(sample, axis=0), sample)
+            if m is not None:
+                return m
+    return None
+
+
+def _cut_from(rgb: np.ndarray, keypoints: np.ndarray, bg: np.ndarray, sample: np.ndarray) -> np.ndarray | None:
     h, w = rgb.shape[:2]
-    border = _border(rgb)
-    bg = np.median(border, axis=0)
-    spread = np.abs(border - bg).sum(1)
+    spread = np.abs(sample - bg).sum(1)
     dist = np.abs(rgb.astype(np.int16) - bg).sum(-1)
     fg = dist > max(30.0, 3.0 * float(np.percentile(spread, 95)))
     k = max(3, int(round(0.006 * max(h, w))) | 1)  # closes gaps in line art a few pixels wide
@@ -89,8 +116,7 @@ def paper_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
     if np.isfinite(neck).all() and 0 <= neck[0] < w and 0 <= neck[1] < h:
         keep = labels[int(neck[1]), int(neck[0])]
     keep = keep or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    m = labels == keep
-    m = fill_small_holes(m, rgb, bg)
+    m = fill_small_holes(labels == keep, rgb, bg)
     if _joints_inside(m, keypoints) < 0.85 or m.mean() > 0.9:
         return None
     return m

@@ -20,12 +20,10 @@ Taught in notebooks/05_full_pipeline_demo.ipynb.
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import cv2
 import numpy as np
 
-from r2a_utils.picture import load_picture
 from r2a_utils.render.base import RendererError, character_mask, check_reference
 from r2a_utils.render.bones import LIMB_PARTS, bone_transforms, head_vector
 from r2a_utils.skeleton import J, TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
@@ -63,14 +61,6 @@ class PartsRenderer:
         self.torso_len = float(np.linalg.norm(
             (kps[J["right_hip"], :2] + kps[J["left_hip"], :2]) / 2 - kps[J["neck"], :2]))
         self.layers = self._cut(rgb, alpha)
-
-    @classmethod
-    def from_picture(cls, picture: np.ndarray | str | os.PathLike, reference_kps: np.ndarray,
-                     mask: np.ndarray | None = None) -> PartsRenderer:
-        """From any character picture (file or array, odd modes handled): its transparency is
-        the cut-out when it has one; otherwise ``mask`` or GrabCut."""
-        pic = load_picture(picture)
-        return cls(pic.rgba() if pic.alpha is not None else pic.rgb, reference_kps, mask=mask)
 
     # ------------------------------------------------------------ preparation (once)
     def _cut(self, rgb: np.ndarray, alpha: np.ndarray | None) -> dict[str, _Layer]:

@@ -37,7 +37,7 @@ def evaluate(weights: str | None, n: int = 40, dance_frames: int = 8, with_warp:
     from r2a_utils.pose.anime import AnimePoseEstimator
     from r2a_utils.transfer.data import character_spec, heldout_poses
     from r2a_utils.render.gan import WEIGHTS, GANRenderer
-    from r2a_utils.render.warp import WarpRenderer
+    from r2a_utils.render.mesh import MeshRenderer
     from r2a_utils.transfer.checkpoint import load_generator
     from r2a_utils.transfer.evaluate import evaluate_renderer
 
@@ -48,7 +48,7 @@ def evaluate(weights: str | None, n: int = 40, dance_frames: int = 8, with_warp:
     with AnimePoseEstimator(use_human_model=False) as est:
         renderers = {"gan": lambda a, b: GANRenderer(a, b, weights=weights, device="cpu")}
         if with_warp:
-            renderers["warp"] = lambda a, b: WarpRenderer(a, b)
+            renderers["warp"] = lambda a, b: MeshRenderer(a, b)
         for name, make in renderers.items():
             m = evaluate_renderer(make, ref, ref_kps, rgb, kps, est)
             out[name] = {k: round(v, 4) for k, v in m.items() if k not in ("outputs", "frames")}

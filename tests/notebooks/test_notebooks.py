@@ -107,5 +107,11 @@ def test_05_full_pipeline_demo(tmp_path):
     assert m["warp_fps"] > 0 and m["demo_built"] is True
     assert m["gan_frames"] == 24 and m["gan_render_fps"] > 0
     assert m["joints_roundtrip"] is True
+    quality = m["renderer_quality"]
+    # the mesh renderer never tears the embedded character, and notches it less than the part-cutter
+    assert quality["embedded character / warp"]["torn_share"] == 0
+    assert quality["embedded character / warp"]["notch_share"] < quality["embedded character / parts"]["notch_share"]
+    assert (tmp_path / "05_full_pipeline_demo" / "old_vs_new_renderer.png").exists()
     if os.environ.get("R2A_MIRROR"):  # 3 drawn characters x 2 BVH clips x 3 frames
         assert m["drawn_tiles"] == 18
+        assert {"drawn_char1 / warp", "anime_green_dress / warp"} <= set(quality)

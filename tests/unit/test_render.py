@@ -1,12 +1,16 @@
-"""Training-free warp renderer: identity, Stage-1 pairs, joints that hold together, bad input."""
+"""The training-free renderers (mesh, the default, and parts): identity, Stage-1 pairs, no
+tearing, the cut-out, bad input."""
 import numpy as np
 import pytest
 
 from r2a_utils.characters import Motion, builtin_dance, layout_for_character, random_character, render_character
 from r2a_utils.metrics import ssim
 from r2a_utils.skeleton import J, KeypointError
-from r2a_utils.render import RendererError, WarpRenderer, character_mask
-from r2a_utils.render.warp import LIMB_PARTS
+from r2a_utils.render import MeshRenderer, PartsRenderer, RendererError, character_mask, make_renderer
+from r2a_utils.render.bones import LIMB_PARTS
+from r2a_utils.render.quality import notch_share, pieces, tear_report
+
+RENDERERS = [MeshRenderer, PartsRenderer]
 
 
 def _a_pose(spec, size=(192, 256)):
@@ -31,18 +35,20 @@ def _white(rgba):
     return (rgba[..., :3] * a + 255 * (1 - a)).astype(np.uint8)
 
 
-def test_identity_reproduces_the_picture():
+@pytest.mark.parametrize("cls", RENDERERS)
+def test_identity_reproduces_the_picture(cls):
     ref, kps, _, _, _ = _pair()
-    out = WarpRenderer(ref, kps).render(kps)
+    out = cls(ref, kps).render(kps)
     assert out.shape == ref.shape and out.dtype == np.uint8
     assert ssim(_white(out), _white(ref)) > 0.97
 
 
-def test_stage1_pair_and_no_torn_limbs(measured):
+@pytest.mark.parametrize("cls", RENDERERS)
+def test_stage1_pair_and_no_torn_limbs(measured, cls):
     scores = []
     for seed, t in ((2, 20), (5, 28), (9, 36)):
         ref, kps, tgt, truth, depth = _pair(seed, t)
-        out = WarpRenderer(ref, kps).render(tgt, depth)
+        out = cls(ref, kps).render(tgt, depth)
         scores.append(ssim(_white(out), _white(truth)))
         alpha = out[..., 3] > 127
         # every limb is solid along its bone and at its joints: no gaps where parts meet
@@ -51,8 +57,62 @@ def test_stage1_pair_and_no_torn_limbs(measured):
             pts = a + np.linspace(0, 1, 25)[:, None] * (b - a)
             ix = np.clip(np.round(pts).astype(int), 0, [alpha.shape[1] - 1, alpha.shape[0] - 1])
             assert alpha[ix[:, 1], ix[:, 0]].mean() >= 0.95, (seed, p, c)
-    measured(f"warp SSIM vs Stage-1 truth on 3 pairs: {', '.join(f'{s:.3f}' for s in scores)}")
-    assert np.mean(scores) > 0.80
+    measured(f"{cls.__name__} SSIM vs Stage-1 truth on 3 pairs: {', '.join(f'{s:.3f}' for s in scores)}")
+    assert np.mean(scores) > 0.85
+
+
+def test_mesh_renderer_keeps_the_figure_whole_on_a_clip(measured):
+    """The sample character through the built-in dance: never more pieces than at rest,
+    no slits, and fewer notches than the part-cutting renderer."""
+    from r2a_utils.joints import load_joints
+    from r2a_utils.picture import load_picture
+    from r2a_utils.samples import sample_character, sample_character_spec
+
+    pic = load_picture(sample_character())
+    rgba, kps, spec = pic.rgba(), load_joints(sample_character().with_suffix(".joints.json")).keypoints, \
+        sample_character_spec()
+    targets = layout_for_character(builtin_dance(24), spec, (rgba.shape[1], rgba.shape[0])).keypoints
+    reports = {}
+    for cls in RENDERERS:
+        r = cls(rgba, kps)
+        reports[cls.__name__] = tear_report((r.render(t) for t in targets), r.render(kps))
+    mesh, parts = reports["MeshRenderer"], reports["PartsRenderer"]
+    measured(f"sample x built-in dance: notches mesh {100 * mesh['notch_share']:.2f}% / parts "
+             f"{100 * parts['notch_share']:.2f}% (rest {100 * mesh['rest_notch_share']:.2f}%); torn mesh "
+             f"{mesh['torn']}/{mesh['frames']}")
+    assert mesh["torn"] == 0
+    assert mesh["notch_share"] < parts["notch_share"]
+
+
+def test_mesh_renderer_on_a_drawing_with_motion_capture(shared, measured):
+    """drawn_char1 x dab.bvh (every 3rd frame): whole in every frame, notches near the picture's own."""
+    from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
+    from r2a_utils.normalize import normalize_to_character
+    from r2a_utils.pipeline import load_animated_drawing
+
+    rgba, kps = load_animated_drawing(shared / "characters" / "drawn_char1")
+    pad = rgba.shape[1] // 2
+    rgba, kps = np.pad(rgba, ((0, 0), (pad, pad), (0, 0))), kps + np.array([pad, 0, 0], np.float32)
+    m = bvh_to_motion(parse_bvh(shared / "bvh" / "fair1" / "dab.bvh"))
+    targets = normalize_to_character(np.concatenate([m.joints[..., :2], np.ones(m.joints.shape[:2] + (1,))], -1),
+                                     kps)[::3]
+    r = MeshRenderer(rgba, kps)
+    rep = tear_report((r.render(t) for t in targets), r.render(kps))
+    measured(f"drawn_char1 x dab (every 3rd frame), mesh: torn {rep['torn']}/{rep['frames']}, notches "
+             f"{100 * rep['notch_share']:.2f}% (rest picture {100 * rep['rest_notch_share']:.2f}%)")
+    assert rep["torn"] == 0 and rep["notch_share"] < rep["rest_notch_share"] + 0.0025
+
+
+def test_quality_measures_see_a_tear():
+    solid = np.zeros((100, 60, 4), np.uint8)
+    solid[10:90, 20:40] = 255
+    torn = solid.copy()
+    torn[49:52] = 0  # a cut across the body: two pieces
+    notched = solid.copy()
+    notched[40:60, 20:23] = 0  # a wedge in the outline
+    assert pieces(solid) == 1 and pieces(torn) == 2
+    assert notch_share(notched) > notch_share(solid) == 0.0
+    assert tear_report([torn], solid)["torn"] == 1 and tear_report([solid], solid)["torn"] == 0
 
 
 def test_mask_from_plain_background_by_grabcut():
@@ -63,15 +123,27 @@ def test_mask_from_plain_background_by_grabcut():
     assert iou > 0.85
 
 
-def test_bad_inputs():
+def test_paper_cutout_keeps_the_space_between_arm_and_body():
+    """A figure on a plain page with an arm on its hip: the enclosed page stays out of the cut-out."""
+    ref, kps, _, _, _ = _pair()
+    page = _white(ref)
+    mask = character_mask(page, None, kps)
+    truth = ref[..., 3] > 127
+    assert (mask & truth).sum() / (mask | truth).sum() > 0.9
+
+
+@pytest.mark.parametrize("cls", RENDERERS)
+def test_bad_inputs(cls):
     ref, kps, tgt, _, _ = _pair()
     bad = kps.copy()
     bad[J["left_elbow"]] = np.nan
     with pytest.raises(KeypointError, match="left_elbow"):
-        WarpRenderer(ref, bad)
+        cls(ref, bad)
     with pytest.raises(RendererError, match="mask is"):
-        WarpRenderer(ref[..., :3], kps, mask=np.zeros((10, 10), np.uint8))
-    wr = WarpRenderer(ref, kps)
+        cls(ref[..., :3], kps, mask=np.zeros((10, 10), np.uint8))
+    with pytest.raises(RendererError, match="not available"):
+        make_renderer("nonsense", ref, kps)
+    wr = cls(ref, kps)
     no_torso = tgt.copy()
     no_torso[J["neck"]] = np.nan
     with pytest.raises(KeypointError, match="neck"):
