@@ -17,14 +17,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fnmatch
-import hashlib
 import json
 import os
 import shutil
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
+
+from r2a_utils.files import atomic_path, sha256_file
 
 HUB_FILE = Path(__file__).with_name("data_hub.json")
 
@@ -77,14 +77,6 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_hub() -> dict[str, dict]:
     """name -> {description, license, files: [{path, url, sha256, size}]}."""
     return json.loads(HUB_FILE.read_text())
@@ -115,13 +107,9 @@ def fetch(name: str, mirror: str | os.PathLike | None = None, root: str | os.Pat
     files = DATA_HUB[name]["files"]
     for f in files:
         dest = root / f["path"]
-        if dest.exists() and _sha256(dest) == f["sha256"]:
+        if dest.exists() and sha256_file(dest) == f["sha256"]:
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
+        with atomic_path(dest) as tmp:  # a failed or refused fetch leaves nothing behind
             if mirror is not None:
                 src = mirror / f["path"]
                 if not src.exists():
@@ -136,12 +124,9 @@ def fetch(name: str, mirror: str | os.PathLike | None = None, root: str | os.Pat
                 except OSError as e:
                     raise DataError(f"{name}: cannot download {f['url']} ({e}); "
                                     f"use --mirror DIR or R2A_MIRROR for a local copy") from None
-            got = _sha256(tmp)
+            got = sha256_file(tmp)
             if got != f["sha256"]:
                 raise DataError(f"{name}: {f['path']} has sha256 {got[:12]}..., expected {f['sha256'][:12]}...")
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
     if len(files) == 1:
         return root / files[0]["path"]
     return root / os.path.commonpath([f["path"] for f in files])
@@ -158,7 +143,7 @@ def register(mirror: str | os.PathLike) -> dict[str, dict]:
             raise DataError(f"{s.name}: nothing matches {s.pattern} in {mirror}")
         renames = dict(s.rename)
         files = [{"path": r, "url": s.url_base + renames.get(r, r[len(s.strip):]),
-                  "sha256": _sha256(mirror / r), "size": (mirror / r).stat().st_size} for r in rels]
+                  "sha256": sha256_file(mirror / r), "size": (mirror / r).stat().st_size} for r in rels]
         hub[s.name] = {"description": s.description, "license": s.license, "files": files}
     return hub
 

@@ -33,7 +33,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import ConfigError, StageConfig
-from r2a_utils.picture import Picture, load_mask, load_picture
+from r2a_utils.picture import CharacterImageError, Picture, load_mask, load_picture
 from r2a_utils.render.base import RENDERERS, Renderer, make_renderer
 from r2a_utils.skeleton import KeypointError
 from r2a_utils.video import VideoInfo
@@ -149,6 +149,9 @@ def load_character(character: str | os.PathLike | np.ndarray | Picture, joints_f
     kps = character_joints(picture, joints_file)
     if mask is None and picture.alpha is None:  # cut the character out of its own background, once
         mask = np.where(character_mask(picture.rgb, None, kps), 255, 0).astype(np.uint8)
+        if not mask.any():
+            raise CharacterImageError(picture.path, "nothing but background was found around the joints; "
+                                                    "give a mask (white = character) with --character-mask")
     return Character(picture, kps, mask, name)
 
 

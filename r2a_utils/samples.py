@@ -19,6 +19,7 @@ import numpy as np
 from r2a_utils.characters.motion import Motion, builtin_dance, layout_a_pose, layout_for_character
 from r2a_utils.characters.render import render_character
 from r2a_utils.characters.spec import CharacterSpec, random_character
+from r2a_utils.picture import over_background
 from r2a_utils.skeleton import JOINTS
 from r2a_utils.video import write_video
 
@@ -45,11 +46,6 @@ def room_background(size: tuple[int, int]) -> np.ndarray:
     return img.astype(np.uint8)
 
 
-def _composite(rgba: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    a = rgba[..., 3:4].astype(np.float32) / 255.0
-    return (rgba[..., :3] * a + bg * (1 - a)).astype(np.uint8)
-
-
 def sample_human_spec() -> CharacterSpec:
     return random_character(SAMPLE_HUMAN_SEED, style="human")
 
@@ -74,7 +70,7 @@ def sample_video(num_frames: int = 48, size: tuple[int, int] = (384, 512), fps: 
     spec = sample_human_spec()
     track = layout_for_character(builtin_dance(num_frames, fps), spec, size)
     bg = room_background(size)
-    frames = (_composite(render_character(spec, track.keypoints[t], size, track.scale,
+    frames = (over_background(render_character(spec, track.keypoints[t], size, track.scale,
                                           track.depth[t]).rgba, bg) for t in range(num_frames))
     write_video(path, frames, fps)
     np.save(kp_path, track.keypoints)
@@ -131,7 +127,7 @@ def sample_group_video(num_frames: int = 48, size: tuple[int, int] = (640, 480),
             for spec, track, x0, y0 in reversed(people):  # the far (smaller) person first
                 rgba = render_character(spec, track.keypoints[t], track.size, track.scale, track.depth[t]).rgba
                 region = img[y0:y0 + rgba.shape[0], x0:x0 + rgba.shape[1]]
-                region[:] = _composite(rgba, region)
+                region[:] = over_background(rgba, region)
             yield img
 
     write_video(path, frames(), fps)

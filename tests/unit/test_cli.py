@@ -81,8 +81,13 @@ def test_character_without_a_pose_asks_for_joints_then_works_with_them(tmp_path,
     src["image_size"] = [200, 300]  # the sample's joints scaled onto this picture
     src["joints"] = {n: [x * 200 / 256, y * 300 / 384] for n, (x, y) in src["joints"].items()}
     joints.write_text(json.dumps(src))
+    # with joints, a blank page still has nothing to cut out: the message asks for a mask
     assert main(["animate", "--video", video, "--character", str(blank), "--character-joints", str(joints),
-                 "--height", "192", "--out", str(tmp_path / "o2")]) == 0
+                 "--height", "192", "--out", str(tmp_path / "o2")]) == 1
+    assert "blank.png: nothing but background" in capsys.readouterr().err
+    Image.new("L", (200, 300), 255).save(tmp_path / "mask.png")
+    assert main(["animate", "--video", video, "--character", str(blank), "--character-joints", str(joints),
+                 "--character-mask", str(tmp_path / "mask.png"), "--height", "192", "--out", str(tmp_path / "o2")]) == 0
 
 
 def test_one_frame_video_gives_a_one_frame_animation(tmp_path):
