@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 from r2a_utils.render.cutout import RendererError, character_mask  # noqa: F401 (the shared contract)
-from r2a_utils.skeleton import KeypointError, as_keypoints, missing_joints
+from r2a_utils.skeleton import TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
 
 # warp: the mesh rig, any picture, no training (default); parts: the kit's first renderer, cut
 # into rigid parts (kept for comparison); gan: Stage 3's PATN generator
@@ -40,6 +41,26 @@ def check_reference(reference: np.ndarray, reference_kps: np.ndarray) -> tuple[n
     if missing:
         raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
     return ref, kps
+
+
+def check_target(target_kps: np.ndarray) -> np.ndarray:
+    """A target pose ``(18, 3)`` with its torso (neck, shoulders, hips), checked."""
+    tgt = as_keypoints(target_kps, "target keypoints")
+    if tgt.shape != (18, 3):
+        raise RendererError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
+    missing = missing_joints(tgt, TORSO_JOINTS)
+    if missing:
+        raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
+    return tgt
+
+
+def unpremultiply(premultiplied: np.ndarray) -> np.ndarray:
+    """Premultiplied float RGBA (alpha in [0, 1]) -> RGBA ``uint8``."""
+    a = np.maximum(premultiplied[..., 3], 1e-6)
+    out = np.empty(premultiplied.shape, np.uint8)
+    out[..., :3] = np.minimum(cv2.divide(np.ascontiguousarray(premultiplied[..., :3]), cv2.merge([a, a, a])), 255)
+    out[..., 3] = np.minimum(premultiplied[..., 3] * 255, 255)
+    return out
 
 
 def make_renderer(name: str, reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None,

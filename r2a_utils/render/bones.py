@@ -30,6 +30,26 @@ PARENT = {"right_thigh": "torso", "left_thigh": "torso", "right_upper_arm": "tor
           "left_forearm": "left_upper_arm", "head": "torso"}
 
 
+# back to front; a limb the pose puts behind the body moves to the front of this list
+DRAW_ORDER = ("right_thigh", "left_thigh", "right_shin", "left_shin", "torso", "head", "right_upper_arm",
+              "left_upper_arm", "right_forearm", "left_forearm")
+
+
+def draw_order(depth: np.ndarray | None = None) -> list[str]:
+    """Parts back to front: legs, torso, head, arms (upper before lower, so a folded forearm
+    lies on its upper arm); with ``depth`` ``(18,)`` (larger = nearer), a limb behind the torso
+    goes first."""
+    from r2a_utils.skeleton import TORSO_JOINTS
+
+    order = list(DRAW_ORDER)
+    if depth is not None and np.isfinite(depth).any():
+        body_z = np.nanmean(depth[[J[n] for n in TORSO_JOINTS]])
+        limbs = {name: (p, c) for name, p, c in LIMB_PARTS}
+        behind = [n for n in order if n in limbs and np.nanmean(depth[[J[j] for j in limbs[n]]]) < body_z]
+        order = behind + [n for n in order if n not in behind]
+    return order
+
+
 def bone_affine(p0: np.ndarray, c0: np.ndarray, p1: np.ndarray, c1: np.ndarray, across: float) -> np.ndarray:
     """2x3 map taking bone p0->c0 onto p1->c1: rotate, stretch along the bone, ``across`` scale."""
     d0, d1 = c0 - p0, c1 - p1

@@ -29,15 +29,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from r2a_utils.render.base import RendererError, check_reference
-from r2a_utils.render.bones import LIMB_PARTS, PARENT, PARTS, bone_transforms, head_vector
+from r2a_utils.render.base import RendererError, check_reference, check_target, unpremultiply
+from r2a_utils.render.bones import LIMB_PARTS, PARENT, PARTS, bone_transforms, draw_order, head_vector
 from r2a_utils.render.cutout import character_mask
-from r2a_utils.skeleton import J, TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
+from r2a_utils.skeleton import J
 
 WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
 CELLS_PER_HEIGHT = 48  # mesh resolution: grid cells along the figure's height
-DRAW_ORDER = ("right_thigh", "left_thigh", "right_shin", "left_shin", "torso", "head", "right_upper_arm",
-              "left_upper_arm", "right_forearm", "left_forearm")  # back to front
 _FIXED = 4  # sub-pixel bits for the rasteriser
 
 
@@ -218,18 +216,6 @@ class MeshRenderer:
         m = (self.weights @ self._part_maps(target_kps).reshape(-1, 6)).reshape(-1, 2, 3)
         return np.einsum("vij,vj->vi", m[:, :, :2], self.vertices) + m[:, :, 2]
 
-    def _draw_order(self, depth: np.ndarray | None) -> list[int]:
-        """Parts back to front: legs, torso, head, arms (upper before lower, so a folded
-        forearm lies on its upper arm); with ``depth``, a limb behind the torso goes first."""
-        order = [PARTS.index(p) for p in DRAW_ORDER]
-        if depth is not None and np.isfinite(depth).any():
-            body_z = np.nanmean(depth[[J[n] for n in TORSO_JOINTS]])
-            limbs = {name: (p, c) for name, p, c in LIMB_PARTS}
-            behind = [i for i in order if PARTS[i] in limbs
-                      and np.nanmean(depth[[J[j] for j in limbs[PARTS[i]]]]) < body_z]
-            order = behind + [i for i in order if i not in behind]
-        return order
-
     def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
         """The character in the target pose: RGBA ``uint8`` of ``size``.
 
@@ -237,12 +223,7 @@ class MeshRenderer:
             target_kps: ``(18, 3)`` in output pixels (normalized to this character already).
             depth: optional ``(18,)`` (larger = nearer): puts a limb behind the torso when it is.
         """
-        tgt = as_keypoints(target_kps, "target keypoints")
-        if tgt.shape != (18, 3):
-            raise RendererError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
-        missing = missing_joints(tgt, TORSO_JOINTS)
-        if missing:
-            raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
+        tgt = check_target(target_kps)
         moved = self.deform(tgt)
         tri_tgt = moved[self.triangles]
         # each triangle's affine map source -> target (the source corners' inverse is fixed),
@@ -257,8 +238,8 @@ class MeshRenderer:
         lo_all, hi_all = [w, h], [0, 0]
         # one layer per part, composited back to front: where parts overlap (a folded arm, a
         # hand before the face) the front part's soft edge blends over the part behind it
-        for part in self._draw_order(depth):
-            idx = self._part_triangles[part]
+        for part in draw_order(depth):
+            idx = self._part_triangles[PARTS.index(part)]
             if not len(idx):
                 continue
             lo = np.floor(tri_tgt[idx].reshape(-1, 2).min(0)).astype(int)
@@ -285,9 +266,5 @@ class MeshRenderer:
         rgba = np.zeros((h, w, 4), np.uint8)
         (x0, y0), (x1, y1) = lo_all, hi_all
         if x1 > x0 and y1 > y0:
-            o = out[y0:y1, x0:x1]
-            a = np.maximum(o[..., 3], 1e-6)
-            rgb = cv2.divide(o[..., :3], cv2.merge([a, a, a]))
-            rgba[y0:y1, x0:x1, :3] = np.minimum(rgb, 255)
-            rgba[y0:y1, x0:x1, 3] = np.minimum(o[..., 3] * 255, 255)
+            rgba[y0:y1, x0:x1] = unpremultiply(out[y0:y1, x0:x1])
         return rgba

@@ -24,9 +24,9 @@ import dataclasses
 import cv2
 import numpy as np
 
-from r2a_utils.render.base import RendererError, character_mask, check_reference
-from r2a_utils.render.bones import LIMB_PARTS, bone_transforms, head_vector
-from r2a_utils.skeleton import J, TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
+from r2a_utils.render.base import character_mask, check_reference, check_target, unpremultiply
+from r2a_utils.render.bones import LIMB_PARTS, bone_transforms, draw_order, head_vector
+from r2a_utils.skeleton import J, TORSO_JOINTS
 
 @dataclasses.dataclass
 class _Layer:
@@ -133,19 +133,9 @@ class PartsRenderer:
             target_kps: ``(18, 3)`` in output pixels (normalized to this character already).
             depth: optional ``(18,)`` (larger = nearer): puts an arm behind the torso when it is.
         """
-        tgt = as_keypoints(target_kps, "target keypoints")
-        if tgt.shape != (18, 3):
-            raise RendererError(f"target keypoints: one pose (18, 3) expected, got {tgt.shape}")
-        missing = missing_joints(tgt, TORSO_JOINTS)
-        if missing:
-            raise KeypointError(f"target keypoints: missing {', '.join(missing)}")
+        tgt = check_target(target_kps)
         M = bone_transforms(self.ref_kps, tgt)
-        order = ["right_thigh", "left_thigh", "right_shin", "left_shin", "torso", "head",
-                 "right_upper_arm", "left_upper_arm", "right_forearm", "left_forearm"]
-        if depth is not None and np.isfinite(depth).any():
-            body_z = np.nanmean(depth[[J[n] for n in TORSO_JOINTS]])
-            behind = [n for n in order[6:] if np.nanmean(depth[[J[j] for j in self.layers[n].joints]]) < body_z]
-            order = [n for n in order if n in behind] + [n for n in order if n not in behind]
+        order = draw_order(depth)
         w, h = self.size
         out = np.zeros((h, w, 4), np.float32)
         for name in order:
@@ -154,8 +144,4 @@ class PartsRenderer:
             layer = cv2.warpAffine(self.layers[name].rgba, M[name], (w, h), flags=cv2.INTER_LINEAR,
                                    borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
             out = layer + out * (1.0 - layer[..., 3:4])
-        rgba = np.empty((h, w, 4), np.uint8)
-        a = np.clip(out[..., 3:4], 1e-6, 1.0)
-        rgba[..., :3] = np.clip(np.where(out[..., 3:4] > 1e-4, out[..., :3] / a, 0), 0, 255)
-        rgba[..., 3] = np.clip(out[..., 3] * 255, 0, 255)
-        return rgba
+        return unpremultiply(out)
