@@ -50,6 +50,13 @@ def draw_order(depth: np.ndarray | None = None) -> list[str]:
     return order
 
 
+def segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of points ``(..., 2)`` to the segment a-b."""
+    ab = b - a
+    t = np.clip(((px - a) @ ab) / max(float(ab @ ab), 1e-9), 0, 1)
+    return np.linalg.norm(px - (a + t[..., None] * ab), axis=-1)
+
+
 def bone_affine(p0: np.ndarray, c0: np.ndarray, p1: np.ndarray, c1: np.ndarray, across: float) -> np.ndarray:
     """2x3 map taking bone p0->c0 onto p1->c1: rotate, stretch along the bone, ``across`` scale."""
     d0, d1 = c0 - p0, c1 - p1

@@ -29,8 +29,21 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from r2a_utils.render.base import RendererError, check_reference, check_target, unpremultiply
-from r2a_utils.render.bones import LIMB_PARTS, PARENT, PARTS, bone_transforms, draw_order, head_vector
+from r2a_utils.render.base import (
+    RendererError,
+    check_reference,
+    check_target,
+    unpremultiply,
+)
+from r2a_utils.render.bones import (
+    LIMB_PARTS,
+    PARENT,
+    PARTS,
+    bone_transforms,
+    draw_order,
+    head_vector,
+    segment_distance,
+)
 from r2a_utils.render.cutout import character_mask
 from r2a_utils.skeleton import J
 
@@ -59,12 +72,6 @@ def grid_mesh(mask: np.ndarray, cell: int) -> tuple[np.ndarray, np.ndarray]:
     a, b, c, d = corner[ci, cj], corner[ci, cj + 1], corner[ci + 1, cj + 1], corner[ci + 1, cj]
     triangles = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
     return vertices, triangles
-
-
-def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ab = b - a
-    t = np.clip(((px - a) @ ab) / max(float(ab @ ab), 1e-9), 0, 1)
-    return np.linalg.norm(px - (a + t[..., None] * ab), axis=-1)
 
 
 def _part_segments(kps: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -106,7 +113,7 @@ def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float) -> tuple
     px = np.stack([xs, ys], 1).astype(np.float64)
     segs = {p: (a * scale, b * scale) for p, (a, b) in _part_segments(kps).items()}
     thickness = 0.06 * max(np.linalg.norm(segs["torso"][1] - segs["torso"][0]), 1.0) * 1.6
-    straight = np.stack([_segment_distance(px, *segs[p]) for p in PARTS])
+    straight = np.stack([segment_distance(px, *segs[p]) for p in PARTS])
     poly = np.zeros(small.shape, np.uint8)
     cv2.fillPoly(poly, [np.round(kps[[J[n] for n in ("neck", "right_shoulder", "right_hip", "left_hip",
                                                        "left_shoulder")], :2] * scale).astype(np.int32)], 1)

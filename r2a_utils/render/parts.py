@@ -24,21 +24,27 @@ import dataclasses
 import cv2
 import numpy as np
 
-from r2a_utils.render.base import character_mask, check_reference, check_target, unpremultiply
-from r2a_utils.render.bones import LIMB_PARTS, bone_transforms, draw_order, head_vector
-from r2a_utils.skeleton import J, TORSO_JOINTS
+from r2a_utils.render.base import (
+    character_mask,
+    check_reference,
+    check_target,
+    unpremultiply,
+)
+from r2a_utils.render.bones import (
+    LIMB_PARTS,
+    bone_transforms,
+    draw_order,
+    head_vector,
+    segment_distance,
+)
+from r2a_utils.skeleton import TORSO_JOINTS, J
+
 
 @dataclasses.dataclass
 class _Layer:
     name: str
     rgba: np.ndarray  # premultiplied float32 (H, W, 4)
     joints: tuple[str, ...]
-
-
-def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ab = b - a
-    t = np.clip(((px - a) @ ab) / max(float(ab @ ab), 1e-9), 0, 1)
-    return np.linalg.norm(px - (a + t[..., None] * ab), axis=-1)
 
 
 class PartsRenderer:
@@ -80,9 +86,9 @@ class PartsRenderer:
         outside_dt = cv2.distanceTransform((poly == 0).astype(np.uint8), cv2.DIST_L2, 3)
         dist[0] = outside_dt[ys, xs]  # 0 inside the torso polygon, else the distance to it
         hv = head_vector(k)
-        dist[1] = 0.7 * _segment_distance(px, g("neck") + hv * 0.35, g("neck") + hv * 1.6)
+        dist[1] = 0.7 * segment_distance(px, g("neck") + hv * 0.35, g("neck") + hv * 1.6)
         for i, (_, p, c) in enumerate(LIMB_PARTS, start=2):
-            d = _segment_distance(px, g(p), g(c))
+            d = segment_distance(px, g(p), g(c))
             if c.endswith(("wrist", "ankle")):
                 d = np.minimum(d, 0.9 * np.linalg.norm(px - g(c), axis=1))  # hands and feet
             dist[i] = np.where(inside & (d < r), -1.0, d)  # a limb lying over the torso wins there

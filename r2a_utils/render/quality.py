@@ -68,9 +68,10 @@ def notch_share(rgba: np.ndarray, size_share: float = 0.025) -> float:
     return float((closed > m).sum() / max(int(m.sum()), 1))
 
 
-def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.002) -> dict:
+def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.005) -> dict:
     """Per clip: torn frames (more pieces than the rest render, or new slits larger than
-    ``hole_tolerance`` of the figure), and the mean notch share, against the rest render."""
+    ``hole_tolerance`` of the figure: smaller ones are loops of hair or line art closing, seen
+    in clean frames), and the mean notch share, against the rest render."""
     rest_holes, rest_pieces = hole_area(rest), pieces(rest)
     area = max(int(_solid(rest).sum()), 1)
     torn, notches, n = 0, [], 0
