@@ -11,7 +11,8 @@ The joints file (``<picture>.joints.json``), version 1::
     }
 
 The 13 body joints (neck, shoulders, elbows, wrists, hips, knees, ankles) are required;
-nose, eyes and ears are optional. ``load_joints`` refuses, with one line naming the file,
+nose, eyes and ears are optional. The torso joints lie in the picture; limb joints may lie
+beyond its edge (a picture cut at the thighs: its knees and ankles are below it). ``load_joints`` refuses, with one line naming the file,
 malformed JSON, unknown names, missing body joints, points outside the picture and a
 picture of another size.
 
@@ -29,7 +30,7 @@ import numpy as np
 
 from r2a_utils.errors import InputFileError
 from r2a_utils.files import write_text_atomic
-from r2a_utils.skeleton import (BODY_JOINTS, JOINTS, J, NUM_JOINTS, KeypointError, from_anime_drawings,
+from r2a_utils.skeleton import (BODY_JOINTS, JOINTS, TORSO_JOINTS, J, NUM_JOINTS, KeypointError, from_anime_drawings,
                                 from_animated_drawings, missing_joints)
 
 JOINTS_VERSION = 1
@@ -86,18 +87,32 @@ def check_joints(d: Any, path: str | os.PathLike | None = None,
     kps = np.full((NUM_JOINTS, 3), np.nan, np.float32)
     for name, xy in joints.items():
         if (not isinstance(xy, (list, tuple)) or len(xy) != 2
-                or not all(isinstance(v, (int, float)) and np.isfinite(v) for v in xy)):
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in xy)):
             raise JointsFileError(path, f"joint {name} must be [x, y] numbers, got {xy!r}")
         x, y = float(xy[0]), float(xy[1])
-        if not (0 <= x <= w and 0 <= y <= h):
-            raise JointsFileError(path, f"joint {name} at ({x:.0f}, {y:.0f}) is outside the {w}x{h} picture")
+        if not inside_allowed(name, x, y, (w, h)):
+            where = "outside" if name in TORSO_JOINTS else "too far outside"
+            raise JointsFileError(path, f"joint {name} at ({x:.0f}, {y:.0f}) is {where} the {w}x{h} picture")
         kps[J[name]] = (x, y, 1.0)
     out = CharacterJoints(kps, (w, h), str(d.get("source", "")))
     missing = out.missing_required()
     if missing:
         raise JointsFileError(path, f"missing required joint(s) {', '.join(missing)} (only nose, eyes and ears "
                                     f"may be left out)")
+    body = kps[[J[n] for n in REQUIRED_JOINTS], :2]
+    if np.ptp(body, axis=0).max() < 0.05 * max(w, h):
+        raise JointsFileError(path, "the body joints are all at nearly one point; place each where it belongs")
     return out
+
+
+def inside_allowed(name: str, x: float, y: float, image_size: tuple[int, int]) -> bool:
+    """Torso joints (neck, shoulders, hips) lie in the picture; a limb joint may lie beyond
+    its edge by up to the picture's own size: a picture cut at the thighs has its knees and
+    ankles below it, and animates its visible part."""
+    w, h = image_size
+    if name in TORSO_JOINTS:
+        return 0 <= x <= w and 0 <= y <= h
+    return -w <= x <= 2 * w and -h <= y <= 2 * h
 
 
 def load_joints(path: str | os.PathLike, image_size: tuple[int, int] | None = None) -> CharacterJoints:

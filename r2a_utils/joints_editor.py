@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from r2a_utils.joints import CharacterJoints, save_joints
+from r2a_utils.joints import CharacterJoints, inside_allowed, save_joints
 from r2a_utils.picture import load_picture
 from r2a_utils.skeleton import COLORS, JOINTS, J, NUM_JOINTS, KeypointError, missing_joints
 
@@ -73,7 +73,7 @@ class JointsEditor:
         name = name or self.selected
         self.select(name)
         w, h = self.image_size
-        if not (0 <= x <= w and 0 <= y <= h):
+        if not inside_allowed(name, x, y, (w, h)):
             raise KeypointError(f"({x:.0f}, {y:.0f}) is outside the {w}x{h} picture")
         self.undo_stack.append(self.keypoints.copy())
         self.keypoints[J[name]] = (float(x), float(y), 1.0)

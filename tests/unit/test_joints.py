@@ -49,6 +49,9 @@ def _good():
      "missing required joint(s) left_knee"),
     (lambda d: {**d, "joints": {**d["joints"], "neck": [150, 20]}}, "joint neck at (150, 20) is outside the 100x200"),
     (lambda d: {**d, "joints": {**d["joints"], "neck": "here"}}, "joint neck must be [x, y]"),
+    (lambda d: {**d, "joints": {**d["joints"], "neck": [True, True]}}, "joint neck must be [x, y]"),
+    (lambda d: {**d, "joints": {k: [50, 50] for k in d["joints"]}}, "all at nearly one point"),
+    (lambda d: {**d, "joints": {**d["joints"], "left_ankle": [50, 450]}}, "left_ankle at (50, 450) is too far outside"),
 ])
 def test_bad_files_give_one_line_errors(tmp_path, change, problem):
     p = _write(tmp_path, change(_good()))
@@ -220,3 +223,29 @@ def test_anime_drawings_entries_fit_their_own_pictures(tmp_path, shared):
                              str(index[pic.stem]), "--picture", str(pic), "--out", str(out)]) == 0
         assert convert_main(["check", str(out), "--picture", str(pic)]) == 0
         assert load_joints(out, load_picture(pic).size).missing_required() == []
+
+
+def test_a_picture_cut_at_the_thighs_animates_its_visible_part(tmp_path):
+    """Knees and ankles below the picture's edge are allowed; the visible part is animated whole."""
+    from PIL import Image
+
+    from r2a_utils.__main__ import main
+    from r2a_utils.render.quality import pieces
+    from r2a_utils.samples import sample_video
+    from r2a_utils.video import read_frames
+
+    pic, j = _sample()
+    cut = int(j.keypoints[J["right_knee"], 1] - 20)  # just above the knees
+    Image.open(pic).crop((0, 0, 256, cut)).save(tmp_path / "cut.png")
+    d = j.to_dict()
+    d["image_size"] = [256, cut]
+    (tmp_path / "cut.joints.json").write_text(json.dumps(d))
+    partial = load_joints(tmp_path / "cut.joints.json", (256, cut))
+    assert partial.keypoints[J["left_ankle"], 1] > cut  # below the picture, and accepted
+    assert main(["animate", "--video", str(sample_video(num_frames=12)), "--character", str(tmp_path / "cut.png"),
+                 "--character-joints", str(tmp_path / "cut.joints.json"), "--height", "192", "--no-audio",
+                 "--out", str(tmp_path / "out")]) == 0
+    frames = read_frames(next((tmp_path / "out").glob("*_anime.mp4")))
+    assert len(frames) == 12
+    alpha = np.stack([(f.astype(int).sum(-1) < 740).astype(np.uint8) * 255 for f in frames])  # drawn pixels
+    assert all(pieces(a) == 1 for a in alpha)
