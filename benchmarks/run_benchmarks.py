@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--joints", help="joints JSON for --character")
     ap.add_argument("--long-video-seconds", type=float, default=0,
                     help="also animate a looped 720p clip this long and print memory as it goes")
-    ap.add_argument("--skip-tearing", action="store_true", help="skip the renderers-on-real-pictures figures (~3 min)")
+    ap.add_argument("--skip-tearing", action="store_true", help="skip the renderers-on-real-pictures figures (~10 min)")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
     print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cpus, python {platform.python_version()}")
@@ -62,7 +62,8 @@ def main() -> None:
     bench_renderers(w, h)
     bench_pipeline(a.video, a.character, a.joints)
     if not a.skip_tearing:
-        bench_tearing()
+        bench_tearing_drawn()
+        bench_tearing_real_drawings()
     if a.long_video_seconds:
         bench_long_video(a.long_video_seconds)
     print(f"peak RSS: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
@@ -188,7 +189,7 @@ def _padded_drawing(folder: Path):
     return np.pad(rgba, ((0, 0), (pad, pad), (0, 0))), kps + np.array([pad, 0, 0], np.float32)
 
 
-def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 30.0) -> np.ndarray:
+def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 15.0) -> np.ndarray:
     from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
     from r2a_utils.normalize import normalize_to_character
 
@@ -196,16 +197,11 @@ def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 30.0) -> np.nd
     return normalize_to_character(np.concatenate([m.joints[..., :2], np.ones(m.joints.shape[:2] + (1,))], -1), kps)
 
 
-def bench_tearing() -> None:
-    """Issue 15's figures: torn frames and notches of both warping renderers on real pictures
-    (drawn characters x every BVH clip; the 16 real anime drawings with their ground-truth
-    joints and dance_stage), and the renderers' speed at 500x500."""
+def bench_tearing_drawn() -> None:
+    """Torn frames and notches of both warping renderers on the drawn characters x every BVH
+    clip, and their speed at 500x500 (AnimatedDrawings' own frame loop: 10.6-11.6 frames/s)."""
     from r2a_utils.canvas import fit_box, place_image
-    from r2a_utils.joints import from_anime_drawings_file, save_joints
-    from r2a_utils.picture import load_picture
-    from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
-    from r2a_utils.render import MeshRenderer, PartsRenderer, make_renderer
-    from r2a_utils.render.cutout import plain_background
+    from r2a_utils.render import MeshRenderer, PartsRenderer
     from r2a_utils.render.quality import tear_report
 
     shared = _shared()
@@ -221,7 +217,7 @@ def bench_tearing() -> None:
                 rep = tear_report((r.render(t) for t in _bvh_targets(clip, kps)), r.render(kps))
                 torn, frames = torn + rep["torn"], frames + rep["frames"]
                 notch.append(rep["notch_share"])
-            print(f"tearing {name} x 6 BVH clips at 30 fps, {label}: torn {torn}/{frames} frames, notches "
+            print(f"tearing {name} x 6 BVH clips at 15 fps, {label}: torn {torn}/{frames} frames, notches "
                   f"{100 * np.mean(notch):.2f}% of the figure (rest picture {100 * rep['rest_notch_share']:.2f}%)")
     ref, kps = _padded_drawing(shared / "characters" / "drawn_char1")
     dab = _bvh_targets(shared / "bvh" / "fair1" / "dab.bvh", kps, fps=None)  # all 339 frames
@@ -234,6 +230,23 @@ def bench_tearing() -> None:
         fps = frames_per_second(lambda t: r.render(t500[t % len(t500)]), len(t500))
         print(f"drawn_char1 x dab.bvh at 500x500, {label}: {fps:.1f} frames/s, notches "
               f"{100 * rep['notch_share']:.2f}% (rest {100 * rep['rest_notch_share']:.2f}%), torn {rep['torn']}/{rep['frames']}")
+
+
+def bench_tearing_real_drawings() -> None:
+    """Torn frames of both warping renderers on the 16 real anime drawings (ground-truth
+    joints) animated with dance_stage, through the pipeline's own stages."""
+    from r2a_utils.joints import from_anime_drawings_file, save_joints
+    from r2a_utils.picture import load_picture
+    from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
+    from r2a_utils.render import make_renderer
+    from r2a_utils.render.cutout import plain_background
+    from r2a_utils.render.quality import tear_report
+
+    shared = _shared()
+    if shared is None:
+        print("tearing on real drawings: ../shared/data not found, skipped")
+        return
+    renderers = ("warp", "parts")
     entries = json.loads((shared / "anime_drawings_dataset" / "data.json").read_text())
     index = {e["file_name"].rsplit("/", 1)[-1].split(".")[0]: i for i, e in enumerate(entries)}
     motion = track_motion(shared / "videos" / "dance_stage.mp4", progress=False)
