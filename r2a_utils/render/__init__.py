@@ -6,14 +6,8 @@ runs Stage 3's generator.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
-from r2a_utils.render.base import (
-           RENDERERS,
-           Renderer,
-           RendererError,
-           character_mask,
-           check_reference,
-           make_renderer,
-)
+from r2a_utils.render.base import (RENDERERS, Renderer, RendererError, character_mask, check_reference,
+                                    make_renderer)
 from r2a_utils.render.mesh import MeshRenderer
 from r2a_utils.render.parts import PartsRenderer
 

@@ -14,7 +14,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from r2a_utils.render.cutout import RendererError, character_mask  # noqa: F401 (the shared contract)
+from r2a_utils.render.cutout import RendererError, character_mask
 from r2a_utils.skeleton import TORSO_JOINTS, KeypointError, as_keypoints, missing_joints
 
 # warp: the mesh rig, any picture, no training (default); parts: the kit's first renderer, cut
@@ -41,6 +41,17 @@ def check_reference(reference: np.ndarray, reference_kps: np.ndarray) -> tuple[n
     if missing:
         raise KeypointError(f"reference keypoints: missing {', '.join(missing)} (fix them in the joints editor)")
     return ref, kps
+
+
+def cut_reference(reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None):
+    """A renderer's start: the checked picture split into ``(rgb, alpha or None)``, its joints,
+    and the character's cut-out ``(H, W)`` bool (``mask``, alpha, or found in the picture)."""
+    ref, kps = check_reference(reference, reference_kps)
+    rgb, alpha = ref[..., :3], (ref[..., 3] if ref.shape[2] == 4 else None)
+    cut = character_mask(rgb, alpha, kps, mask)
+    if not cut.any():
+        raise RendererError("the character's cut-out is empty")
+    return rgb, alpha, kps, cut
 
 
 def check_target(target_kps: np.ndarray) -> np.ndarray:

@@ -29,22 +29,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from r2a_utils.render.base import (
-    RendererError,
-    check_reference,
-    check_target,
-    unpremultiply,
-)
-from r2a_utils.render.bones import (
-    LIMB_PARTS,
-    PARENT,
-    PARTS,
-    bone_transforms,
-    draw_order,
-    head_vector,
-    segment_distance,
-)
-from r2a_utils.render.cutout import character_mask
+from r2a_utils.render.base import check_target, cut_reference, unpremultiply
+from r2a_utils.render.bones import (LIMB_PARTS, PARENT, PARTS, bone_transforms, draw_order, head_vector,
+                                    segment_distance)
 from r2a_utils.skeleton import J
 
 WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
@@ -185,13 +172,9 @@ class MeshRenderer:
 
     def __init__(self, reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None,
                  size: tuple[int, int] | None = None):
-        ref, kps = check_reference(reference, reference_kps)
-        rgb, alpha = ref[..., :3], (ref[..., 3] if ref.shape[2] == 4 else None)
-        self.mask = character_mask(rgb, alpha, kps, mask)
-        if not self.mask.any():
-            raise RendererError("the character's cut-out is empty")
+        rgb, alpha, kps, self.mask = cut_reference(reference, reference_kps, mask)
         self.ref_kps = kps
-        self.size = size or (ref.shape[1], ref.shape[0])
+        self.size = size or (rgb.shape[1], rgb.shape[0])
         a = alpha.astype(np.float32) / 255 if alpha is not None else self.mask.astype(np.float32)
         a = a * self.mask if alpha is None else a
         self.source = np.dstack([rgb.astype(np.float32) * a[..., None], a])  # premultiplied

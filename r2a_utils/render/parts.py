@@ -24,19 +24,8 @@ import dataclasses
 import cv2
 import numpy as np
 
-from r2a_utils.render.base import (
-    character_mask,
-    check_reference,
-    check_target,
-    unpremultiply,
-)
-from r2a_utils.render.bones import (
-    LIMB_PARTS,
-    bone_transforms,
-    draw_order,
-    head_vector,
-    segment_distance,
-)
+from r2a_utils.render.base import check_target, cut_reference, unpremultiply
+from r2a_utils.render.bones import LIMB_PARTS, bone_transforms, draw_order, head_vector, segment_distance
 from r2a_utils.skeleton import TORSO_JOINTS, J
 
 
@@ -59,11 +48,9 @@ class PartsRenderer:
 
     def __init__(self, reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None,
                  size: tuple[int, int] | None = None):
-        ref, kps = check_reference(reference, reference_kps)
-        rgb, alpha = ref[..., :3], (ref[..., 3] if ref.shape[2] == 4 else None)
-        self.mask = character_mask(rgb, alpha, kps, mask)
+        rgb, alpha, kps, self.mask = cut_reference(reference, reference_kps, mask)
         self.ref_kps = kps
-        self.size = size or (ref.shape[1], ref.shape[0])
+        self.size = size or (rgb.shape[1], rgb.shape[0])
         self.torso_len = float(np.linalg.norm(
             (kps[J["right_hip"], :2] + kps[J["left_hip"], :2]) / 2 - kps[J["neck"], :2]))
         self.layers = self._cut(rgb, alpha)
