@@ -1,11 +1,13 @@
 """Command line: ``python -m r2a_utils animate ...`` (the README's main command).
 
-Exit codes: 0 done, 1 bad input (a one-line error naming the file), 2 bad arguments.
+Exit codes: 0 done, 1 bad input (a one-line error naming the file), 2 bad arguments,
+130 interrupted (Ctrl-C or SIGTERM; nothing is left behind).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -106,11 +108,30 @@ def main(argv: list[str] | None = None) -> int:
         an.error(f"--motion takes a motion-capture file (.bvh), got {a.motion}; give videos with --video")
     if a.fps and not a.motion:
         an.error("--fps applies to --motion only (a video keeps its own frame rate)")
+    previous = _terminate_like_interrupt()
     try:
         return _animate(a)
     except (OSError, ValueError, RuntimeError) as e:  # VideoError, PoseError, CharacterImageError, ...
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: every writer has removed its part files
+        print("\ninterrupted; nothing written", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate_like_interrupt():
+    """SIGTERM unwinds like Ctrl-C, so a killed run cleans up its part files the same way.
+    Returns the previous handler (None off the main thread, where signals cannot be set)."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:
+        return None
 
 
 if __name__ == "__main__":

@@ -36,6 +36,18 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def remove_stale_parts(dest: str | os.PathLike) -> int:
+    """Delete temporary files an earlier, killed run left for ``dest``; returns how many."""
+    dest = Path(dest)
+    stale = set(dest.parent.glob(f".{dest.stem}.*{PART_SUFFIX}{dest.suffix}")) | {part_path(dest)}
+    removed = 0
+    for p in stale:
+        if p.is_file():
+            p.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def write_text_atomic(dest: str | os.PathLike, text: str) -> Path:
     """Write a text file whole or not at all."""
     with atomic_path(dest) as tmp:

@@ -267,7 +267,11 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
     from r2a_utils.video import GifWriter, VideoWriter
     from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side, to_rgb
 
+    from r2a_utils.files import remove_stale_parts
+
     n, size, fps = len(staged.targets), staged.size, motion.fps
+    for path in paths.values():  # part files of an earlier run that was killed
+        remove_stale_parts(path)
     audio = motion.video if (cfg.audio and motion.info is not None and motion.info.has_audio) else None
     writers = {"anime": VideoWriter(paths["anime"], fps, size, audio_from=audio)}
     if cfg.gif:

@@ -143,3 +143,41 @@ def test_bad_arguments_are_refused_by_name(tmp_path, capsys, args, named):
         main(["animate", "--out", str(tmp_path), *args])
     assert e.value.code == 2 and named in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_sigterm_mid_render_leaves_nothing_behind(tmp_path):
+    """A run killed with SIGTERM while it writes: one line, exit 130, no part files left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    video = sample_video(num_frames=240)
+    proc = subprocess.Popen([sys.executable, "-m", "r2a_utils", "animate", "--video", str(video), "--out", str(out),
+                             "--height", "256"], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "R2A_SMOKE": "0"})
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(out.glob(".*part*")):  # rendering has started
+        time.sleep(0.05)
+    assert list(out.glob(".*part*")), "the run never started writing"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip().splitlines()[-1] == "interrupted; nothing written"
+    assert not list(out.iterdir())
+
+
+def test_part_files_of_a_killed_run_are_cleaned_up(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    video, character = sample_video(num_frames=12), sample_character()
+    stem = f"{video.stem}_{character.stem}"
+    stale = [out / f".{stem}_anime.k3j9x.part.mp4", out / f".{stem}_composite.part.mp4"]
+    for p in stale:
+        p.write_bytes(b"half a video")
+    keep = out / "notes.txt"
+    keep.write_text("mine")
+    assert main(["animate", "--frames", "12", "--height", "192", "--out", str(out)]) == 0
+    assert not any(p.exists() for p in stale) and keep.read_text() == "mine"
+    assert not list(out.glob(".*"))
