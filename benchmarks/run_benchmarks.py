@@ -194,7 +194,7 @@ def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 15.0) -> np.nd
     from r2a_utils.normalize import normalize_to_character
 
     m = bvh_to_motion(parse_bvh(path), fps=fps)
-    return normalize_to_character(np.concatenate([m.joints[..., :2], np.ones(m.joints.shape[:2] + (1,))], -1), kps)
+    return normalize_to_character(m.joints[..., :2], kps)  # (T, 18, 2): confidence 1 is added
 
 
 def bench_tearing_drawn() -> None:

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from r2a_utils.config import ConfigError, StageConfig
 from r2a_utils.picture import CharacterImageError, Picture, load_mask, load_picture
 from r2a_utils.render.base import RENDERERS, Renderer, make_renderer
-from r2a_utils.skeleton import KeypointError
+from r2a_utils.skeleton import KeypointError, as_keypoints
 from r2a_utils.video import VideoInfo
 
 RENDER_AHEAD = 2  # frames the render thread may finish before they are written
@@ -194,7 +194,7 @@ def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
     from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
 
     m = bvh_to_motion(parse_bvh(path), fps=cfg.fps or None)
-    kps = np.concatenate([m.joints[..., :2], np.ones(m.joints.shape[:2] + (1,))], -1).astype(np.float32)
+    kps = as_keypoints(m.joints[..., :2], str(path))  # seen from the front, confidence 1
     if cfg.max_frames:
         kps = kps[:cfg.max_frames]
     return MotionSource(kps, float(m.fps), path.stem, [])

@@ -94,8 +94,7 @@ def test_mesh_renderer_on_a_drawing_with_motion_capture(shared, measured):
     pad = rgba.shape[1] // 2
     rgba, kps = np.pad(rgba, ((0, 0), (pad, pad), (0, 0))), kps + np.array([pad, 0, 0], np.float32)
     m = bvh_to_motion(parse_bvh(shared / "bvh" / "fair1" / "dab.bvh"))
-    targets = normalize_to_character(np.concatenate([m.joints[..., :2], np.ones(m.joints.shape[:2] + (1,))], -1),
-                                     kps)[::3]
+    targets = normalize_to_character(m.joints[..., :2], kps)[::3]
     r = MeshRenderer(rgba, kps)
     rep = tear_report((r.render(t) for t in targets), r.render(kps))
     measured(f"drawn_char1 x dab (every 3rd frame), mesh: torn {rep['torn']}/{rep['frames']}, notches "
