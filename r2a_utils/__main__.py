@@ -7,35 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import sys
 from pathlib import Path
 
+from r2a_utils.cli import between, count, run_command
 from r2a_utils.files import write_text_atomic
 from r2a_utils.render.base import RENDERERS
-
-
-def _count(minimum: int):
-    """argparse type: a whole number >= ``minimum`` (the argument is named in the error)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
-        return value
-    return parse
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 240:
-        raise argparse.ArgumentTypeError(f"{value} is not a frame rate between 0 and 240")
-    return value
 
 
 def _animate(a: argparse.Namespace) -> int:
@@ -56,7 +32,13 @@ def _animate(a: argparse.Namespace) -> int:
             raise ValueError(f"{out}: this output would replace an input file; choose another --out")
     res = animate(source, character, a.out, cfg, character_joints_file=joints, character_mask=a.character_mask)
     summary = {"motion": str(source), "character": str(character), "config": cfg.to_dict(), **res.summary()}
-    write_text_atomic(output_paths(a.out, source.stem, character.stem)["summary"], json.dumps(summary, indent=1))
+    try:  # the summary belongs to the run: without it, the videos go too
+        write_text_atomic(output_paths(a.out, source.stem, character.stem)["summary"], json.dumps(summary, indent=1))
+    except BaseException:
+        for p in (res.anime_path, res.composite_path, res.gif_path):
+            if p:
+                Path(p).unlink(missing_ok=True)
+        raise
     for note in res.notes:
         print(f"note: {note}")
     print(f"Animated {character.name} with the motion in {source.name}: {res.frames} frames at {res.fps:.2f} fps "
@@ -76,8 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     src = an.add_mutually_exclusive_group()
     src.add_argument("--video", help="real human video (default: the embedded sample dance)")
     src.add_argument("--motion", help="motion-capture file (.bvh) instead of a video")
-    an.add_argument("--fps", type=_rate, help="with --motion: resample the motion to this frame rate "
-                                              "(default: the file's own)")
+    an.add_argument("--fps", type=between(0, 240, "a frame rate"),
+                    help="with --motion: resample the motion to this frame rate (default: the file's own)")
     an.add_argument("--gif", action="store_true", help="also write a GIF of the anime video (for sharing)")
     an.add_argument("--character", help="character picture, PNG with transparency is best (default: embedded)")
     an.add_argument("--character-joints", help="joints JSON for the character (skips the anime pose network)")
@@ -88,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--gan-weights", default="", help="generator checkpoint for --renderer gan (default: shipped)")
     an.add_argument("--smoothing", choices=["savgol", "one_euro", "none"], default="savgol",
                     help="keypoint smoothing over time (default: savgol)")
-    an.add_argument("--height", type=_count(64), default=384, help="anime video height in pixels (default: 384)")
-    an.add_argument("--max-frames", type=_count(0), default=0, help="stop after this many frames (0 = whole video)")
+    an.add_argument("--height", type=count(64), default=384, help="anime video height in pixels (default: 384)")
+    an.add_argument("--max-frames", type=count(0), default=0, help="stop after this many frames (0 = whole video)")
     an.add_argument("--no-audio", action="store_true", help="do not copy the input's audio")
     an.add_argument("--out", default="outputs", help="output folder (default: outputs)")
-    an.add_argument("--frames", type=_count(1), default=48, help="length of the embedded sample clip")
+    an.add_argument("--frames", type=count(1), default=48, help="length of the embedded sample clip")
     sub.add_parser("data", help="fetch sample data (same as data_download.sh)", add_help=False)
     sub.add_parser("joints", help="convert or check character joints files", add_help=False)
     a, rest = ap.parse_known_args(argv)
@@ -108,30 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         an.error(f"--motion takes a motion-capture file (.bvh), got {a.motion}; give videos with --video")
     if a.fps and not a.motion:
         an.error("--fps applies to --motion only (a video keeps its own frame rate)")
-    previous = _terminate_like_interrupt()
-    try:
-        return _animate(a)
-    except (OSError, ValueError, RuntimeError) as e:  # VideoError, PoseError, CharacterImageError, ...
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: every writer has removed its part files
-        print("\ninterrupted; nothing written", file=sys.stderr)
-        return 130
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _terminate_like_interrupt():
-    """SIGTERM unwinds like Ctrl-C, so a killed run cleans up its part files the same way.
-    Returns the previous handler (None off the main thread, where signals cannot be set)."""
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        return signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:
-        return None
+    return run_command(lambda: _animate(a))
 
 
 if __name__ == "__main__":

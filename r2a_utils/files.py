@@ -13,7 +13,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from r2a_utils.errors import InputFileError
+
 PART_SUFFIX = ".part"  # temporary files carry this before the final suffix: name.part.mp4
+
+
+class OutputFolderError(InputFileError, ValueError):
+    """An output folder that cannot be written; names the path in the way."""
 
 
 def part_path(dest: str | os.PathLike) -> Path:
@@ -46,6 +52,23 @@ def remove_stale_parts(dest: str | os.PathLike) -> int:
             p.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def check_output_folder(folder: str | os.PathLike) -> Path:
+    """Refuse, before any work, an output folder that cannot be written: a file in the way,
+    or no write permission where it would be made. Creates nothing."""
+
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputFolderError(probe, f"is a file, so the output folder {folder} cannot be made; choose another --out")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputFolderError(probe, f"is not writable, so outputs cannot go to {folder}; choose another --out")
+    return folder
 
 
 def write_text_atomic(dest: str | os.PathLike, text: str) -> Path:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +72,8 @@ def check_joints(d: Any, path: str | os.PathLike | None = None,
     if d.get("version") != JOINTS_VERSION:
         raise JointsFileError(path, f"version {d.get('version')!r} is not {JOINTS_VERSION}")
     size = d.get("image_size")
-    if (not isinstance(size, list) or len(size) != 2 or not all(isinstance(v, (int, float)) for v in size)
-            or min(size) <= 0):
-        raise JointsFileError(path, f"image_size must be [width, height] in pixels, got {size!r}")
+    if not (isinstance(size, list) and len(size) == 2 and all(_number(v) and v >= 1 for v in size)):
+        raise JointsFileError(path, f"image_size must be [width, height], two finite numbers of pixels, got {size!r}")
     w, h = int(size[0]), int(size[1])
     if image_size is not None and (w, h) != tuple(image_size):
         raise JointsFileError(path, f"the joints were made for a {w}x{h} picture, but this picture is "
@@ -87,7 +87,7 @@ def check_joints(d: Any, path: str | os.PathLike | None = None,
     kps = np.full((NUM_JOINTS, 3), np.nan, np.float32)
     for name, xy in joints.items():
         if (not isinstance(xy, (list, tuple)) or len(xy) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in xy)):
+                or not all(_number(v) for v in xy)):
             raise JointsFileError(path, f"joint {name} must be [x, y] numbers, got {xy!r}")
         x, y = float(xy[0]), float(xy[1])
         if not inside_allowed(name, x, y, (w, h)):
@@ -103,6 +103,11 @@ def check_joints(d: Any, path: str | os.PathLike | None = None,
     if np.ptp(body, axis=0).max() < 0.05 * max(w, h):
         raise JointsFileError(path, "the body joints are all at nearly one point; place each where it belongs")
     return out
+
+
+def _number(v: Any) -> bool:
+    """A finite JSON number (``true`` is not 1, ``Infinity`` and ``NaN`` are not numbers)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and bool(np.isfinite(v))
 
 
 def inside_allowed(name: str, x: float, y: float, image_size: tuple[int, int]) -> bool:
@@ -128,6 +133,8 @@ def load_joints(path: str | os.PathLike, image_size: tuple[int, int] | None = No
         d = json.loads(text)
     except json.JSONDecodeError as e:
         raise JointsFileError(path, f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except RecursionError:
+        raise JointsFileError(path, "not a joints file (JSON nested too deeply to read)") from None
     return check_joints(d, path, image_size)
 
 
@@ -153,7 +160,7 @@ def from_char_cfg(path: str | os.PathLike) -> CharacterJoints:
         raise JointsFileError(path, "file not found") from None
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as e:
         raise JointsFileError(path, f"not an AnimatedDrawings char_cfg.yaml ({e.__class__.__name__}: "
-                                    f"{str(e).splitlines()[0][:100]})") from None
+                                    f"{textwrap.shorten(str(e), 100, placeholder=' ...')})") from None
     return check_joints(CharacterJoints(kps, size, "char_cfg.yaml").to_dict(), path)
 
 

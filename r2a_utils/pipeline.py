@@ -33,6 +33,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import ConfigError, StageConfig
+from r2a_utils.files import check_output_folder
 from r2a_utils.picture import CharacterImageError, Picture, load_mask, load_picture
 from r2a_utils.render.base import RENDERERS, Renderer, make_renderer
 from r2a_utils.skeleton import KeypointError, as_keypoints
@@ -187,7 +188,7 @@ def _video_motion(video: Path, cfg: PipelineConfig, progress: bool, info: VideoI
         raise KeypointError(f"{video}: a person was found in only {track.found.sum()} of {len(track)} frames; "
                             f"is this the right video?")
     real = smooth_keypoints(track.keypoints, track.fps, SmoothingConfig(method=cfg.smoothing))
-    return MotionSource(real, info.fps, video.stem, list(track.notes), video, info)
+    return MotionSource(real, info.fps, video.stem, list(info.notes) + list(track.notes), video, info)
 
 
 def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
@@ -344,6 +345,7 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     report, clock = on_progress or (lambda f, s: None), _Stopwatch()
     with clock("character"):
         char = load_character(character, character_joints_file, character_mask)
+        check_output_folder(out_dir)  # before the long pose run, not after it
     report(0.05, "motion")
     with clock("pose"):
         motion = track_motion(video, cfg, progress)

@@ -33,3 +33,35 @@ def save_atomic(obj: dict, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
     return Path(path)
+
+
+def load_weights_file(path: str | os.PathLike) -> Any:
+    """``torch.load(weights_only=True)`` on the CPU; ``ValueError`` with one plain sentence for
+    a file that is not a PyTorch file, is damaged, or holds pickled objects (never run)."""
+    import pickle
+
+    import torch
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        raise ValueError(f"cannot be read ({e.strerror or e.__class__.__name__})") from None
+    if not head.startswith(b"PK") and not head.startswith(b"\x80"):  # a zip (torch.save) or a legacy pickle
+        raise ValueError("not a PyTorch weights file")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise ValueError("holds Python objects beyond weights; refused (only tensors and plain values "
+                         "are loaded)") from None
+    except Exception as e:  # truncated zip, missing records, ...
+        raise ValueError(f"damaged PyTorch file ({brief(e)})") from None
+
+
+def brief(e: BaseException, width: int = 100) -> str:
+    """``'KeyError: ...'`` on one line, cut at a word boundary (for an error message)."""
+    import textwrap
+
+    text = " ".join(str(e).split())
+    return f"{e.__class__.__name__}: {textwrap.shorten(text, width, placeholder=' ...')}" if text \
+        else e.__class__.__name__

@@ -40,6 +40,7 @@ class VideoInfo:
     duration_s: float
     rotation: int  # degrees counter-clockwise that frames are turned when read
     has_audio: bool
+    notes: tuple[str, ...] = ()  # what the reader had to assume (raw stream, variable frame rate)
 
 
 def _open(path: str | os.PathLike) -> av.container.InputContainer:
@@ -77,19 +78,51 @@ def _rotation(container: av.container.InputContainer) -> int:
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
-    """Read a video's size, fps, frame count and rotation, or raise ``VideoError``."""
+    """Read a video's size, fps, frame count and rotation, or raise ``VideoError``.
+
+    A raw stream (``.h264``) states no duration: its packets are counted (no decoding) and
+    its rate is the one in the stream's own timing, so a 4-minute stream reads as 4 minutes.
+    A variable frame rate is noted: the kit writes at the average rate.
+    """
     with _open(path) as container:
         s = container.streams.video[0]
-        fps = s.average_rate or s.guessed_rate or s.base_rate
+        notes: list[str] = []
+        raw = not container.duration
+        fps = (s.guessed_rate if raw else s.average_rate) or s.guessed_rate or s.base_rate
         if not fps:
             raise VideoError(path, "frame rate unknown")
         w, h = s.codec_context.width, s.codec_context.height
         rot = _rotation(container)
         if rot in (90, 270):
             w, h = h, w
-        duration = float(container.duration / av.time_base) if container.duration else 0.0
-        return VideoInfo(str(path), w, h, Fraction(fps), int(s.frames or 0), duration, rot,
-                         bool(container.streams.audio))
+        frames, duration = int(s.frames or 0), float(container.duration / av.time_base) if not raw else 0.0
+        if raw or not frames:
+            with av.open(str(path)) as again:  # raw streams cannot seek back
+                frames = sum(1 for p in again.demux(again.streams.video[0]) if p.size)
+            duration = duration or frames / float(fps)
+            if raw:
+                notes.append(f"{Path(path).name} is a raw stream with no container; read as {frames} frames "
+                             f"at {float(fps):g} fps (put it in an MP4 if that is wrong)")
+        spread = _frame_spacing(path) if not raw else None
+        if spread and spread[1] > 1.25 * spread[0]:
+            notes.append(f"{Path(path).name} has a variable frame rate (frames {1000 * spread[0]:.0f}-"
+                         f"{1000 * spread[1]:.0f} ms apart); written at its average {float(fps):.2f} fps, so "
+                         f"fast and slow stretches are evened out")
+        return VideoInfo(str(path), w, h, Fraction(fps), frames, duration, rot, bool(container.streams.audio),
+                         tuple(notes))
+
+
+def _frame_spacing(path: str | os.PathLike, packets: int = 600) -> tuple[float, float] | None:
+    """(10th, 90th percentile) seconds between frames over the first ``packets`` frames."""
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        pts = sorted(p.pts for _, p in zip(range(packets), c.demux(s)) if p.pts is not None and p.size)
+        unit = float(s.time_base) if s.time_base else 0.0
+    if len(pts) < 8 or not unit:
+        return None
+    gaps = np.diff(pts) * unit
+    gaps = gaps[gaps > 0]
+    return (float(np.percentile(gaps, 10)), float(np.percentile(gaps, 90))) if len(gaps) >= 4 else None
 
 
 class VideoReader:

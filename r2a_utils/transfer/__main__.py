@@ -5,6 +5,9 @@ Examples:
     torchrun --standalone --nproc_per_node 2 -m r2a_utils.transfer train --out runs/ddp --smoke
     python -m r2a_utils.transfer eval --weights runs/sample/checkpoint.pt
     python -m r2a_utils.transfer export runs/sample/checkpoint.pt r2a_utils/weights/pose_transfer_sample.pt
+
+Exit codes: 0 done, 1 a file or config that cannot be used (one line naming it), 2 bad
+arguments, 130 interrupted (the last saved checkpoint is kept; the same command resumes).
 """
 from __future__ import annotations
 
@@ -13,6 +16,9 @@ import json
 import os
 import sys
 from pathlib import Path
+
+from r2a_utils.cli import between, count, run_command
+from r2a_utils.files import write_text_atomic
 
 
 def _config(args):
@@ -67,13 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--config", help="YAML of TransferConfig keys to change")
     t.add_argument("--gpu-config", action="store_true", help="start from the 256x192 GPU config")
     t.add_argument("--smoke", action="store_true", help="tiny network and 4 steps (tests)")
-    t.add_argument("--steps", type=int)
-    t.add_argument("--max-minutes", type=float)
+    t.add_argument("--steps", type=count(1))
+    t.add_argument("--max-minutes", type=between(0, 10_000, "a number of minutes"))
     t.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint in --out")
     t.add_argument("--no-progress", action="store_true")
     e = sub.add_parser("eval", help="SSIM / PSNR / output PCK on held-out poses, next to the warp renderer")
     e.add_argument("--weights", help="checkpoint or exported weights (default: the shipped ones)")
-    e.add_argument("--poses", type=int, default=40)
+    e.add_argument("--poses", type=count(1), default=40)
     e.add_argument("--json", help="also write the scores here")
     x = sub.add_parser("export", help="keep the generator only (fp16) for shipping")
     x.add_argument("checkpoint")
@@ -81,35 +87,38 @@ def main(argv: list[str] | None = None) -> int:
     x.add_argument("--with-eval", action="store_true", help="store the held-out scores in the file")
     sub.add_parser("fetch-vgg19", help="download the VGG19 weights for perceptual='vgg19' (needs internet)")
     args = p.parse_args(argv)
-    try:
-        if args.cmd == "train":
-            from r2a_utils.transfer.train import train_pose_transfer
+    return run_command(lambda: _run(args), (InputFileError, ConfigError, PerceptualWeightsMissing, ValueError),
+                       interrupted="interrupted; the last saved checkpoint is kept (the same command resumes)")
 
-            cfg = _config(args)
-            res = train_pose_transfer(cfg, args.out, resume=not args.fresh, progress=not args.no_progress)
-            last = res.history[-1] if res.history else {}
-            if int(os.environ.get("RANK", 0)) == 0:  # under torchrun, one summary, not one per process
-                print(json.dumps({"checkpoint": str(res.checkpoint), "step": res.step,
-                                  "seconds": round(res.seconds, 1), "stopped_early": res.stopped_early, "last": last}))
-        elif args.cmd == "eval":
-            scores = evaluate(args.weights, args.poses)
-            print(json.dumps(scores, indent=1))
-            if args.json:
-                Path(args.json).write_text(json.dumps(scores, indent=1))
-        elif args.cmd == "export":
-            from r2a_utils.transfer.checkpoint import export_generator
 
-            metrics = None
-            if args.with_eval:
-                metrics = evaluate(args.checkpoint)
-            print(export_generator(args.checkpoint, args.out, metrics))
-        else:
-            from r2a_utils.transfer.losses import fetch_vgg19
+def _run(args) -> int:
+    if args.cmd == "train":
+        from r2a_utils.transfer.train import train_pose_transfer
 
-            print(fetch_vgg19())
-    except (InputFileError, ConfigError, PerceptualWeightsMissing, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        cfg = _config(args)
+        res = train_pose_transfer(cfg, args.out, resume=not args.fresh, progress=not args.no_progress)
+        last = res.history[-1] if res.history else {}
+        if int(os.environ.get("RANK", 0)) == 0:  # under torchrun, one summary, not one per process
+            print(json.dumps({"checkpoint": str(res.checkpoint), "step": res.step,
+                              "seconds": round(res.seconds, 1), "stopped_early": res.stopped_early, "last": last}))
+    elif args.cmd == "eval":
+        scores = evaluate(args.weights, args.poses)
+        print(json.dumps(scores, indent=1))
+        if args.json:
+            write_text_atomic(args.json, json.dumps(scores, indent=1))
+    elif args.cmd == "export":
+        from r2a_utils.transfer.checkpoint import export_generator
+
+        if Path(args.out).resolve() == Path(args.checkpoint).resolve():
+            raise ValueError(f"{args.out}: export would replace the checkpoint it reads; give another file")
+        metrics = None
+        if args.with_eval:
+            metrics = evaluate(args.checkpoint)
+        print(export_generator(args.checkpoint, args.out, metrics))
+    else:
+        from r2a_utils.transfer.losses import fetch_vgg19
+
+        print(fetch_vgg19())
     return 0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from r2a_utils.config import StageConfig
 from r2a_utils.errors import InputFileError
-from r2a_utils.tensors import float_state, half_state, save_atomic
+from r2a_utils.tensors import float_state, half_state, load_weights_file, save_atomic
 
 CHECKPOINT_FORMAT = "r2a-pose-transfer-v1"
 # Fields that change the networks: a checkpoint with other values cannot be resumed.
@@ -91,15 +91,14 @@ def sigma_px(cfg: TransferConfig) -> float:
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
     """Read a checkpoint with ``weights_only=True``; ``CheckpointError`` names the file if unusable."""
-    import torch
 
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, "checkpoint not found")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # truncated, not a zip, pickled objects: all mean "not usable"
-        raise CheckpointError(path, f"not a readable checkpoint ({e.__class__.__name__}: {str(e)[:100]})") from None
+        ckpt = load_weights_file(path)
+    except ValueError as e:  # not a torch file, truncated, pickled objects
+        raise CheckpointError(path, str(e)) from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(path, f"not a pose-transfer checkpoint (format "
                                     f"{ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__!r}, "

@@ -30,7 +30,7 @@ def test_synthetic_samples_and_a_training_smoke_run(tmp_path):
     est = AnimePoseEstimator(tmp_path / "w.pt")
     assert est.estimate(img[None]).shape == (1, 18, 3)
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(ValueError, match="bad.pt: not a usable anime pose checkpoint"):
+    with pytest.raises(ValueError, match="bad.pt: not a PyTorch weights file"):
         AnimePoseEstimator(tmp_path / "bad.pt")
 
 

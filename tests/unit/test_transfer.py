@@ -145,7 +145,7 @@ def test_resume_refuses_another_architecture_and_corrupt_files(tmp_path):
         train_pose_transfer(SMOKE.replace(ngf=4), tmp_path, resume=True, progress=False)
     ck = tmp_path / "checkpoint.pt"
     ck.write_bytes(ck.read_bytes()[:300])  # truncated
-    with pytest.raises(CheckpointError, match="checkpoint.pt: not a readable checkpoint"):
+    with pytest.raises(CheckpointError, match="checkpoint.pt: damaged PyTorch file"):
         train_pose_transfer(SMOKE, tmp_path, resume=True, progress=False)
     with pytest.raises(CheckpointError, match="not found"):
         load_generator(tmp_path / "missing.pt")
@@ -159,7 +159,7 @@ class _Evil:
 def test_checkpoints_load_with_weights_only(tmp_path):
     p = tmp_path / "evil.pt"
     torch.save({"format": "r2a-pose-transfer-v1", "x": _Evil()}, p)
-    with pytest.raises(CheckpointError, match="evil.pt: not a readable checkpoint"):
+    with pytest.raises(CheckpointError, match="evil.pt: holds Python objects beyond weights"):
         load_checkpoint(p)
     q = tmp_path / "other.pt"
     torch.save({"model": {}}, q)
@@ -177,7 +177,7 @@ def test_vgg19_is_never_a_silent_fallback(tmp_path, monkeypatch):
     out = subprocess.run([sys.executable, "-m", "r2a_utils.transfer", "train", "--smoke", "--out", str(tmp_path / "r"),
                           "--config", str(_yaml(tmp_path, "perceptual: vgg19\n"))],
                          env={**_env(), "TORCH_HOME": str(tmp_path / "th")}, capture_output=True, text=True)
-    assert out.returncode == 2 and "VGG19 weights not found" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 1 and "VGG19 weights not found" in out.stderr and "Traceback" not in out.stderr
     assert PerceptualLoss("none")(torch.zeros(1, 3, 8, 8), torch.ones(1, 3, 8, 8)) == 0
 
 

@@ -1,12 +1,15 @@
 """``python -m r2a_utils.pose.anime train|eval``: reproduce or score the anime pose weights.
 
-Exit codes: 0 done, 1 a file that cannot be used (one line naming it), 2 bad arguments.
+Exit codes: 0 done, 1 a file that cannot be used (one line naming it), 2 bad arguments,
+130 interrupted (the weights file is written only at the end, whole).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import sys
+from pathlib import Path
+
+from r2a_utils.cli import run_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.cmd == "train" and not a.out:
         ap.error("train needs --out FILE (the shipped weights are never overwritten)")
-    try:
+    if a.out and Path(a.out).resolve() in {Path(p).resolve() for p in (WEIGHTS, a.init, a.weights) if p}:
+        ap.error(f"--out {a.out} would replace an input or the shipped weights; give another file")
+
+    def run() -> int:
         if a.cmd == "train":
             from r2a_utils.pose.anime.train import train_anime_pose
 
@@ -37,11 +43,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"saved {a.out} after {ckpt['history'][-1]['seconds']} s")
         with AnimePoseEstimator(a.out if a.cmd == "train" else (a.weights or WEIGHTS)) as est:
             res = evaluate_procedural(est)
-    except (InputFileError, ConfigError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    print(f"PCKh@0.5 on 200 held-out procedural characters: {res['pckh']:.3f}")
-    return 0
+        print(f"PCKh@0.5 on 200 held-out procedural characters: {res['pckh']:.3f}")
+        return 0
+
+    return run_command(run, (InputFileError, ConfigError, ValueError, OSError),
+                       interrupted="interrupted; no weights written")
 
 
 if __name__ == "__main__":

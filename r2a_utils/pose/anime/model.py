@@ -23,7 +23,7 @@ import numpy as np
 from r2a_utils.config import StageConfig
 from r2a_utils.errors import InputFileError
 from r2a_utils.skeleton import NUM_JOINTS
-from r2a_utils.tensors import IMAGENET_MEAN, IMAGENET_STD, float_state
+from r2a_utils.tensors import IMAGENET_MEAN, IMAGENET_STD, brief, float_state, load_weights_file
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "anime_pose.pt"
 WEIGHTS_FORMAT = "r2a-anime-pose-v1"
@@ -135,18 +135,19 @@ def decode_heatmaps(hm: np.ndarray) -> np.ndarray:
 def load_weights(path: str | os.PathLike) -> tuple[AnimePoseConfig, object, dict]:
     """``(config, model in eval mode on the CPU, checkpoint)`` from a weights file
     (``weights_only=True``); ``AnimeWeightsError`` names a file that cannot be used."""
-    import torch
 
     path = Path(path)
     if not path.is_file():
         raise AnimeWeightsError(path, "anime pose weights not found (train them with "
                                       "`python -m r2a_utils.pose.anime train --out FILE`)")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        ckpt = load_weights_file(path)
+    except ValueError as e:
+        raise AnimeWeightsError(path, str(e)) from None
+    try:
         cfg = AnimePoseConfig.from_dict(ckpt["config"])
         model = build_model(cfg)
         model.load_state_dict(float_state(ckpt["model"]))
     except Exception as e:  # any failure to read it means the same thing to the user
-        raise AnimeWeightsError(path, f"not a usable anime pose checkpoint ({e.__class__.__name__}: "
-                                      f"{' '.join(str(e).split())[:100]})") from None
+        raise AnimeWeightsError(path, f"not an anime pose checkpoint ({brief(e)})") from None
     return cfg, model.eval(), ckpt
