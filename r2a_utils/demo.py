@@ -1,14 +1,19 @@
-"""The Gradio demo: upload a dance video and a character picture, get the anime video back.
+"""The Gradio demo: a dance video and a character picture in, the character dancing out.
+
+One page, three steps:
+  1. **Video and character.** Upload both, or click an example (the kit's embedded sample,
+     made on first start, and real ones when ``../shared/data`` or ``R2A_MIRROR`` has them).
+  2. **Check the character.** As soon as a picture arrives it is shown with its skeleton
+     (click to move a joint; the joints the estimator is unsure of are named) and its
+     cut-out in a mask editor (brush adds, eraser removes).
+  3. **Animate.** A progress bar by stage, the anime video, the 4-panel composite and the
+     downloads (MP4s, GIF, the joints JSON and the mask PNG used).
 
 ``build_demo()`` returns the ``gr.Blocks`` app and never starts a server by itself;
-``launch_demo(app)`` serves it on 127.0.0.1 only (no share link, telemetry off, upload size
-limited). The handlers (``run_animation`` and the joints editor's ``editor_*``) are plain
-functions, so tests call them directly.
-
-The joints editor: "Find joints" shows the character with its estimated skeleton; pick a
-joint (the next missing one is proposed) and click where it belongs; undo and reset to the
-estimate. Once every body joint is placed, the joints file is saved and put in the joints
-input, so the next "Animate" uses it.
+``launch_demo(app)`` serves it on 127.0.0.1 only (no share link, telemetry off, uploads
+capped). Every handler is a plain function, so tests call them directly; errors reach the
+page as one sentence without server paths. A job's files are deleted once the page has its
+copies, and Gradio's own cache when the server stops (``delete_cache``).
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -16,6 +21,8 @@ from __future__ import annotations
 
 import functools
 import os
+import re
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -26,71 +33,93 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 MAX_UPLOAD = "200mb"
 MAX_VIDEO_SECONDS = 180.0
+DELETE_CACHE = (600, 3600)  # every 10 minutes, files older than an hour; all of them at shutdown
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:'\"()]+)+[\\/]([^\s\\/:'\"()]+)")
 
 
-def _out_dir() -> Path:
+def plain(message: str) -> str:
+    """An error for the page: one line, every path cut to its file name (no server paths)."""
+    return _PATH.sub(r"\1", " ".join(str(message).split()))
+
+
+def _job_dir() -> Path:
     # Gradio may only hand back files from its temp dir or the system temp dir
     root = Path(os.environ.get("GRADIO_TEMP_DIR", tempfile.gettempdir())) / "r2a-demo" / uuid.uuid4().hex[:12]
     root.mkdir(parents=True, exist_ok=True)
     return root
 
 
-def run_animation(video: str | None, character: str | None, joints: str | None = None, renderer: str = "warp",
-                  smoothing: str = "savgol", max_seconds: float = MAX_VIDEO_SECONDS, progress=None):
-    """Gradio handler: returns (anime video path, composite video path, message); bad input
-    raises ``gr.Error`` with a one-line message the user sees."""
-    import gradio as gr
+@functools.lru_cache(maxsize=1)
+def _edit_dir() -> Path:
+    """This server's folder for joints files saved while editing; removed when it stops."""
+    import atexit
 
-    from r2a_utils.pipeline import PipelineConfig, animate
-    from r2a_utils.video import VideoError, probe
-
-    if not video:
-        raise gr.Error("Upload a video of a person dancing first.")
-    if not character:
-        raise gr.Error("Upload a picture of the character (PNG with transparency works best).")
-    try:
-        info = probe(video)
-    except VideoError as e:
-        raise gr.Error(f"The video cannot be used: {e.problem}.") from None
-    if info.duration_s > max_seconds:
-        raise gr.Error(f"The video is {info.duration_s:.0f} s long; this demo takes up to {max_seconds:.0f} s. "
-                       f"Trim it, or run the command line (./kit animate), which has no limit.")
-    report = (lambda f, stage: progress(f, desc=stage)) if progress is not None else None
-    try:
-        res = animate(video, character, _out_dir(), PipelineConfig(renderer=renderer, smoothing=smoothing),
-                      character_joints_file=joints or None, progress=False, on_progress=report)
-    except (OSError, ValueError, RuntimeError) as e:
-        raise gr.Error(str(e).replace(str(Path(video).parent) + os.sep, "")) from None
-    msg = f"{res.frames} frames at {res.fps:.2f} fps in {res.seconds['total']:.1f} s."
-    if res.notes:
-        msg += " " + " ".join(f"Note: {n}." for n in res.notes)
-    return str(res.anime_path), str(res.composite_path), msg
+    d = _job_dir().parent / f"edits-{os.getpid()}"
+    d.mkdir(parents=True, exist_ok=True)
+    atexit.register(shutil.rmtree, d, True)
+    return d
 
 
-# ---------------------------------------------------------------- joints editor handlers
+def forget_job(job: str | None) -> None:
+    """Delete a finished job's folder (the page already holds Gradio's copies of its files)."""
+    if job and Path(job).name and "r2a-demo" in Path(job).parts:
+        shutil.rmtree(job, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- step 1: examples
+def examples() -> list[list[str | None]]:
+    """Rows of (video, character, joints, mask): the embedded sample, then real data if present."""
+    from r2a_utils.samples import sample_character, sample_video
+
+    character = sample_character()
+    rows = [[str(sample_video(num_frames=48)), str(character), str(character.with_suffix(".joints.json")), None]]
+    data = _real_data()
+    if data is not None:
+        from r2a_utils.joints import from_char_cfg, save_joints
+        from r2a_utils.samples import cache_dir
+
+        folder = data / "characters" / "drawn_char1"
+        joints = cache_dir() / "demo" / "drawn_char1.joints.json"
+        if not joints.exists():
+            save_joints(joints, from_char_cfg(folder / "char_cfg.yaml"))
+        rows.append([str(data / "videos" / "dance_stage.mp4"), str(folder / "texture.png"), str(joints),
+                     str(folder / "mask.png")])
+    return rows
+
+
+def _real_data() -> Path | None:
+    from r2a_utils.data import default_mirror
+
+    for root in (default_mirror(), Path(__file__).resolve().parents[2] / "shared" / "data"):
+        if root and (root / "videos" / "dance_stage.mp4").exists() and (root / "characters" / "drawn_char1").is_dir():
+            return root
+    return None
+
+
+# ---------------------------------------------------------------- step 2: check the character
 @functools.lru_cache(maxsize=4)
-def _picture(path: str) -> np.ndarray:
-    """The character picture as RGB, decoded once per editing session, not on every click
+def _picture(path: str):
+    """The character picture, decoded once per editing session, not on every click
     (uploads are new files, so the path names the content)."""
     from r2a_utils.picture import load_picture
 
-    rgb = load_picture(path).rgb
-    rgb.setflags(write=False)
-    return rgb
+    pic = load_picture(path)
+    pic.rgb.setflags(write=False)
+    return pic
 
 
 def _editor_outputs(ed, note: str = ""):
     """(overlay, state, selected joint, joints file or None, message) after any edit."""
-    rgb = _picture(ed.picture)
+    pic = _picture(ed.picture)
     missing = ed.missing()
     path = None
     if not missing:
-        ed.save_to = ed.save_to or str(_out_dir() / f"{Path(ed.picture).stem}.joints.json")
+        ed.save_to = ed.save_to or str(_edit_dir() / f"{uuid.uuid4().hex[:8]}-{Path(ed.picture).stem}.joints.json")
         path = str(ed.save(ed.save_to))
-        msg = note or f"All body joints placed; saved and used for the next animation ({Path(path).name})."
+        msg = note or "All body joints placed; **Animate** uses them."
     else:
         msg = note or f"Click where the **{ed.selected.replace('_', ' ')}** is. Still missing: {', '.join(missing)}."
-    return ed.draw(rgb), ed.state(), ed.selected, path, msg
+    return ed.draw(pic.rgb), ed.state(), ed.selected, path, msg
 
 
 def _editor(state: dict | None):
@@ -99,41 +128,55 @@ def _editor(state: dict | None):
     from r2a_utils.joints_editor import JointsEditor
 
     if not state:
-        raise gr.Error("Upload a character picture and press 'Find joints' first.")
+        raise gr.Error("Upload a character picture first.")
     return JointsEditor.from_state(state)
 
 
-def editor_start(character: str | None, joints: str | None = None):
-    """Start editing: from the given joints file, else from the anime pose network's estimate."""
+def check_character(character: str | None, joints: str | None = None, mask: str | None = None):
+    """Step 2, run as soon as a picture arrives: its skeleton (from the joints file, else the
+    anime pose network) and its cut-out. Returns the joints editor's outputs, then the mask
+    editor's value and the cut-out it starts from."""
     import gradio as gr
 
     from r2a_utils.errors import InputFileError
     from r2a_utils.joints import load_joints
     from r2a_utils.joints_editor import JointsEditor
+    from r2a_utils.mask_editor import editor_value, starting_mask
+    from r2a_utils.render.cutout import RendererError
     from r2a_utils.skeleton import KeypointError
 
     if not character:
-        raise gr.Error("Upload a picture of the character first.")
+        return None, None, "neck", joints, "", None, None
     try:
-        rgb = _picture(str(character))
-        size = (rgb.shape[1], rgb.shape[0])
+        pic = _picture(str(character))
         if joints:
-            kps, source = load_joints(joints, size).keypoints, "joints file"
+            kps, source = load_joints(joints, pic.size).keypoints, "the joints file"
         else:
-            from r2a_utils.joints_editor import estimate_for_editor
+            from r2a_utils.pose.anime import AnimePoseEstimator
 
-            _, kps = estimate_for_editor(rgb)
-            source = "anime pose network"
-    except (InputFileError, KeypointError, OSError, ValueError) as e:
-        raise gr.Error(str(e)) from None
-    ed = JointsEditor(size, kps, picture=str(character))
+            with AnimePoseEstimator() as est:
+                kps = est.estimate_image(pic)
+            source = "the anime pose network"
+        ed = JointsEditor(pic.size, kps, picture=str(character))
+        complete = not ed.missing()
+        cut = starting_mask(pic, kps if complete else None, mask) if (mask or pic.alpha is not None
+                                                                       or complete) else None
+    except (InputFileError, KeypointError, RendererError, OSError, ValueError) as e:
+        raise gr.Error(plain(e)) from None
     found = int(np.isfinite(kps[:, 0]).sum())
     out = _editor_outputs(ed)
-    return out[:4] + (f"{found} joints from the {source}. " + out[4],)
+    unsure = ed.missing()
+    note = (f"{found} joints from {source}. " + ("" if not unsure else
+            f"Not sure of: {', '.join(unsure)}; place them by clicking. ") + out[4])
+    if cut is None:
+        note += " The cut-out appears once the body joints are placed."
+    value = editor_value(pic.rgb, cut) if cut is not None else None
+    return out[:4] + (note, value, cut)
 
 
 def editor_click(state: dict | None, joint: str | None, evt=None):
-    """A click on the picture: put ``joint`` (the dropdown's) where the click was."""
+    """A click on the picture: put ``joint`` (the dropdown's) where the click was. (The page
+    adds the cut-out when the last missing joint is placed: ``cutout_when_complete``.)"""
     import gradio as gr
 
     from r2a_utils.skeleton import KeypointError
@@ -145,9 +188,25 @@ def editor_click(state: dict | None, joint: str | None, evt=None):
     try:
         placed = ed.place(float(x), float(y), joint or ed.selected)
     except KeypointError as e:
-        raise gr.Error(str(e)) from None
+        raise gr.Error(plain(e)) from None
     out = _editor_outputs(ed)
     return out[:4] + (f"Placed {placed.replace('_', ' ')} at ({x}, {y}). " + out[4],)
+
+
+def cutout_when_complete(state: dict | None, start: np.ndarray | None, mask: str | None = None):
+    """(mask editor value, cut-out) once every body joint is placed and there is no cut-out
+    yet, else None (the page leaves the editor as it is)."""
+    from r2a_utils.joints_editor import JointsEditor
+    from r2a_utils.mask_editor import editor_value, starting_mask
+
+    if not state or start is not None:
+        return None
+    ed = JointsEditor.from_state(state)
+    if ed.missing():
+        return None
+    pic = _picture(ed.picture)
+    cut = starting_mask(pic, ed.keypoints, mask)
+    return editor_value(pic.rgb, cut), cut
 
 
 def editor_select(state: dict | None, joint: str):
@@ -158,8 +217,7 @@ def editor_select(state: dict | None, joint: str):
 
 def editor_undo(state: dict | None):
     ed = _editor(state)
-    note = "" if ed.undo() else "Nothing to undo."
-    return _editor_outputs(ed, note)
+    return _editor_outputs(ed, "" if ed.undo() else "Nothing to undo.")
 
 
 def editor_reset(state: dict | None):
@@ -168,63 +226,169 @@ def editor_reset(state: dict | None):
     return _editor_outputs(ed, "Back to the estimate. ")
 
 
-def build_demo(max_seconds: float = MAX_VIDEO_SECONDS):
-    """The app: inputs on the left, the anime video and the 4-panel composite on the right."""
+# ---------------------------------------------------------------- step 3: animate
+def run_animation(video: str | None, character: str | None, joints: str | None = None, renderer: str = "warp",
+                  smoothing: str = "savgol", max_seconds: float = MAX_VIDEO_SECONDS, progress=None,
+                  mask_edit: dict | None = None, mask: str | None = None, mask_start: np.ndarray | None = None):
+    """Gradio handler: (anime video, composite video, downloads, message, job folder).
+    Bad input raises ``gr.Error`` with one plain sentence."""
     import gradio as gr
 
+    from r2a_utils.errors import InputFileError
+    from r2a_utils.pipeline import PipelineConfig, animate
+    from r2a_utils.video import VideoError, probe
+
+    if not video:
+        raise gr.Error("Upload a video of a person dancing first (or click an example).")
+    if not character:
+        raise gr.Error("Upload a picture of the character (PNG with transparency works best).")
+    try:
+        info = probe(video)
+    except VideoError as e:
+        raise gr.Error(f"The video cannot be used: {plain(e.problem)}.") from None
+    if info.duration_s > max_seconds:
+        raise gr.Error(f"The video is {info.duration_s:.0f} s long; this demo takes up to {max_seconds:.0f} s. "
+                       f"Trim it, or run the command line (./kit animate), which has no limit.")
+    if not 1 <= float(info.fps) <= 240:
+        raise gr.Error(f"The video's frame rate ({float(info.fps):.2f} fps) is not plausible; re-save it as MP4.")
+    job = _job_dir()
+    report = (lambda f, stage: progress(f, desc=stage)) if progress is not None else None
+    try:
+        mask = _edited_mask(character, mask_edit, mask_start, job) or mask
+        res = animate(video, character, job, PipelineConfig(renderer=renderer, smoothing=smoothing, gif=True),
+                      character_joints_file=joints or None, character_mask=mask or None, progress=False,
+                      on_progress=report)
+        used = _save_used_joints(res.character_keypoints, character, job)
+    except (InputFileError, OSError, ValueError, RuntimeError) as e:
+        forget_job(str(job))
+        raise gr.Error(plain(e)) from None
+    downloads = [str(p) for p in (res.anime_path, res.composite_path, res.gif_path, used, mask) if p]
+    msg = f"{res.frames} frames at {res.fps:.2f} fps in {res.seconds['total']:.1f} s."
+    if res.notes:
+        msg += " " + " ".join(f"Note: {plain(n)}." for n in res.notes)
+    return str(res.anime_path), str(res.composite_path), downloads, msg, str(job)
+
+
+def _edited_mask(character: str, value: dict | None, start: np.ndarray | None, job: Path) -> str | None:
+    """The checked (and maybe edited) cut-out as a PNG in the job folder; None when there is
+    none, or when it is exactly the picture's own transparency."""
+    from r2a_utils.mask_editor import MaskEditor, mask_from_editor
+
+    if start is None:
+        return None
+    pic = _picture(str(character))
+    m = mask_from_editor(value, start)
+    if m.shape != (pic.size[1], pic.size[0]) or (pic.alpha is not None and np.array_equal(m, pic.alpha > 127)):
+        return None
+    return str(MaskEditor(m).save(job / f"{Path(character).stem}.mask.png"))
+
+
+def _save_used_joints(keypoints: np.ndarray, character: str, job: Path) -> str:
+    from r2a_utils.joints import CharacterJoints, save_joints
+
+    pic = _picture(str(character))
+    return str(save_joints(job / f"{Path(character).stem}.joints.json", CharacterJoints(keypoints, pic.size, "demo")))
+
+
+# ---------------------------------------------------------------- the page
+def _picture_input(**kwargs):
+    """A ``gr.Image`` that hands an undecodable upload to the handlers, which name the problem
+    in one plain sentence, instead of failing in Gradio's own preprocessing (a long message
+    with server paths)."""
+    import gradio as gr
+
+    class PictureInput(gr.Image):
+        is_template = True  # drawn by the browser as a plain Image
+
+        def preprocess(self, payload):
+            try:
+                return super().preprocess(payload)
+            except Exception:
+                return str(payload.path) if payload is not None else None
+
+    return PictureInput(**kwargs)
+
+
+def build_demo(max_seconds: float = MAX_VIDEO_SECONDS):
+    """The three-step page (see the module's docstring)."""
+    import gradio as gr
+
+    from r2a_utils.mask_editor import ADD_RGB, REMOVE_RGB
     from r2a_utils.pipeline import RENDERERS
     from r2a_utils.skeleton import JOINTS
 
-    def handler(video, character, joints, renderer, smoothing, progress=gr.Progress()):
-        return run_animation(video, character, joints, renderer, smoothing, max_seconds, progress)
+    def animate_handler(video, character, joints, mask_edit, mask, start, renderer, smoothing,
+                        progress=gr.Progress()):
+        return run_animation(video, character, joints, renderer, smoothing, max_seconds, progress, mask_edit, mask,
+                             start)
 
-    def on_click(state, joint, evt: gr.SelectData):
-        return editor_click(state, joint, evt)
+    def on_click(state, joint, start, mask_file, evt: gr.SelectData):
+        out = editor_click(state, joint, evt)
+        cut = cutout_when_complete(out[1], start, mask_file)
+        return out + ((gr.update(), gr.update()) if cut is None else cut)
 
     # this module's annotations are strings (PEP 563); Gradio finds the click data by the real type
     on_click.__annotations__["evt"] = gr.SelectData
+    add, remove = ("#{:02x}{:02x}{:02x}".format(*c) for c in (ADD_RGB, REMOVE_RGB))
 
-    with gr.Blocks(title="Real2Animation", analytics_enabled=False) as app:
+    with gr.Blocks(title="Real2Animation", analytics_enabled=False, delete_cache=DELETE_CACHE) as app:
         gr.Markdown("# Real2Animation\nA real dance video + one character picture → the character dancing. "
                     f"Videos up to {max_seconds:.0f} s; everything runs on this machine.")
+        gr.Markdown("## 1 · Video and character")
         with gr.Row():
-            with gr.Column():
-                video = gr.Video(label="Real video (one person, whole body in view)", sources=["upload"])
-                character = gr.Image(label="Character picture (standing, front view)", type="filepath",
-                                     image_mode="RGBA", sources=["upload"])
-                joints = gr.File(label="Character joints JSON (optional; use when the pose is not found)",
-                                 file_types=[".json"], type="filepath")
-                renderer = gr.Dropdown(list(RENDERERS), value="warp", label="Renderer",
-                                       info="warp: any character, no training; gan: the Stage-3 network "
-                                            "(its shipped weights know only the embedded character)")
-                smoothing = gr.Radio(["savgol", "one_euro", "none"], value="savgol", label="Smoothing")
-                go = gr.Button("Animate", variant="primary")
-            with gr.Column():
-                anime = gr.Video(label="Anime video")
-                composite = gr.Video(label="Reference | Real Human | Pose | Anime")
-                message = gr.Markdown()
-        with gr.Accordion("Character joints: see them, fix them by hand", open=False):
-            gr.Markdown("Press **Find joints**, pick a joint and click where it belongs on the picture. When every "
-                        "body joint is placed the joints file is saved and used by **Animate**.")
+            video = gr.Video(label="Real video (one person, whole body in view)", sources=["upload"])
+            character = _picture_input(label="Character picture (standing, front view)", type="filepath",
+                                       image_mode="RGBA", sources=["upload"], elem_id="character")
+        with gr.Accordion("Optional: a joints file and a mask you already have", open=False):
             with gr.Row():
-                with gr.Column(scale=3):
-                    edit_view = gr.Image(label="Click to place the selected joint", type="numpy",
-                                         interactive=False, sources=[])
-                with gr.Column(scale=1):
-                    find = gr.Button("Find joints")
-                    joint = gr.Dropdown(list(JOINTS), value="neck", label="Joint to place")
-                    undo = gr.Button("Undo")
-                    reset = gr.Button("Reset to estimate")
-                    edit_msg = gr.Markdown()
-            editor_state = gr.State(None)
-        outs = [edit_view, editor_state, joint, joints, edit_msg]
-        go.click(handler, [video, character, joints, renderer, smoothing], [anime, composite, message],
-                 api_name="animate")
-        find.click(editor_start, [character, joints], outs, api_name="find_joints")
-        edit_view.select(on_click, [editor_state, joint], outs)
-        joint.input(editor_select, [editor_state, joint], outs)
-        undo.click(editor_undo, [editor_state], outs)
-        reset.click(editor_reset, [editor_state], outs)
+                joints = gr.File(label="Character joints JSON", file_types=[".json"], type="filepath")
+                mask = gr.File(label="Character mask PNG (white = character)", file_types=["image"],
+                               type="filepath")
+        gr.Examples(examples(), [video, character, joints, mask], label="Examples: click one, then Animate")
+        gr.Markdown("## 2 · Check the character\nThe skeleton: pick a joint and click where it belongs. "
+                    "The cut-out: what moves with the body (tinted magenta); a magenta brush adds, a cyan brush "
+                    "removes.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                edit_view = gr.Image(label="Skeleton (click to place the selected joint)", type="numpy",
+                                     interactive=False, sources=[], elem_id="skeleton")
+                with gr.Row():
+                    joint = gr.Dropdown(list(JOINTS), value="neck", label="Joint to place", scale=2)
+                    undo = gr.Button("Undo", scale=1)
+                    reset = gr.Button("Reset to estimate", scale=1)
+                edit_msg = gr.Markdown(elem_id="character-note")
+            with gr.Column(scale=3):
+                mask_edit = gr.ImageEditor(label="Cut-out (magenta brush adds, cyan brush removes)", type="numpy",
+                                           image_mode="RGBA", sources=[], transforms=[], format="png",
+                                           layers=False, brush=gr.Brush(colors=[add, remove], default_color=add,
+                                                                        color_mode="fixed"),
+                                           eraser=gr.Eraser(), elem_id="mask-editor")
+        editor_state, mask_start = gr.State(None), gr.State(None)
+        gr.Markdown("## 3 · Animate")
+        with gr.Row():
+            renderer = gr.Dropdown(list(RENDERERS), value="warp", label="Renderer",
+                                   info="warp: any character, no training; gan: the Stage-3 network "
+                                        "(its shipped weights know only the embedded character)")
+            smoothing = gr.Radio(["savgol", "one_euro", "none"], value="savgol", label="Smoothing")
+        go = gr.Button("Animate", variant="primary", elem_id="animate")
+        with gr.Row():
+            anime = gr.Video(label="Anime video", elem_id="anime-video")
+            composite = gr.Video(label="Reference | Real Human | Pose | Anime")
+        message = gr.Markdown(elem_id="message")
+        downloads = gr.File(label="Downloads", file_count="multiple", interactive=False)
+        job = gr.State(None)
+
+        editor_outs = [edit_view, editor_state, joint, joints, edit_msg]
+        check = dict(fn=check_character, inputs=[character, joints, mask], outputs=editor_outs + [mask_edit, mask_start])
+        character.change(**check, api_name="check_character")
+        mask.change(**check, api_name=False)
+        go.click(animate_handler, [video, character, joints, mask_edit, mask, mask_start, renderer, smoothing],
+                 [anime, composite, downloads, message, job], api_name="animate").then(
+            forget_job, [job], None, api_name=False, show_progress="hidden")
+        edit_view.select(on_click, [editor_state, joint, mask_start, mask], editor_outs + [mask_edit, mask_start])
+        joint.input(editor_select, [editor_state, joint], editor_outs)
+        undo.click(editor_undo, [editor_state], editor_outs)
+        reset.click(editor_reset, [editor_state], editor_outs)
     return app
 
 
@@ -232,4 +396,4 @@ def launch_demo(app, port: int | None = None, block: bool = False):
     """Serve on 127.0.0.1 only: no share link, uploads capped at ``MAX_UPLOAD``."""
     return app.queue(default_concurrency_limit=1).launch(
         server_name="127.0.0.1", server_port=port, share=False, max_file_size=MAX_UPLOAD,
-        prevent_thread_lock=not block, show_error=True, quiet=True)
+        prevent_thread_lock=not block, show_error=False, quiet=True)  # gr.Error texts only: no tracebacks
