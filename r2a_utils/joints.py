@@ -189,8 +189,8 @@ def from_anime_drawings_file(path: str | os.PathLike, index: int = 0,
 def convert_main(argv: list[str] | None = None) -> int:
     """``python -m r2a_utils joints convert SRC --out OUT.joints.json [--index N]``."""
     import argparse
-    import sys
 
+    from r2a_utils.cli import count, run_command
     from r2a_utils.picture import load_picture
 
     ap = argparse.ArgumentParser(prog="python -m r2a_utils joints",
@@ -199,15 +199,18 @@ def convert_main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("convert", help="from an AnimatedDrawings char_cfg.yaml or an Anime Drawings Dataset JSON")
     c.add_argument("source")
     c.add_argument("--out", required=True)
-    c.add_argument("--index", type=int, default=0, help="entry of an Anime Drawings JSON (default 0)")
+    c.add_argument("--index", type=count(0), default=0, help="entry of an Anime Drawings JSON (default 0)")
     c.add_argument("--picture", help="the picture the joints are for (an Anime Drawings entry is scaled to it)")
     k = sub.add_parser("check", help="validate a joints file (against a picture, if given)")
     k.add_argument("joints")
     k.add_argument("--picture")
     a = ap.parse_args(argv)
-    try:
+
+    def run() -> int:
         if a.cmd == "convert":
             src = Path(a.source)
+            if Path(a.out).resolve() in {src.resolve(), *([Path(a.picture).resolve()] if a.picture else [])}:
+                raise ValueError(f"{a.out}: --out would replace an input; give another file")
             size = load_picture(a.picture).size if a.picture else None
             joints = (from_char_cfg(src) if src.suffix in (".yaml", ".yml")
                       else from_anime_drawings_file(src, a.index, size))
@@ -216,7 +219,6 @@ def convert_main(argv: list[str] | None = None) -> int:
             j = load_joints(a.joints, load_picture(a.picture).size if a.picture else None)
             print(f"{a.joints}: ok, {int(np.isfinite(j.keypoints[:, 0]).sum())} joints for a "
                   f"{j.image_size[0]}x{j.image_size[1]} picture")
-    except (InputFileError, KeypointError, OSError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    return 0
+        return 0
+
+    return run_command(run, (InputFileError, KeypointError, OSError, ValueError))

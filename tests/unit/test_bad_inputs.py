@@ -86,6 +86,16 @@ def test_anime_pose_training_never_writes_over_the_shipped_weights(tmp_path, cap
     assert WEIGHTS.read_bytes() == before
 
 
+def test_a_joints_conversion_never_replaces_its_source(tmp_path, capsys):
+    src = tmp_path / "data.json"
+    src.write_text("[]")
+    refused(capsys, tmp_path, lambda: joints_cli(["convert", str(src), "--out", str(src)]), 1, src,
+            "would replace an input")
+    with pytest.raises(SystemExit) as e:
+        joints_cli(["convert", str(src), "--out", str(tmp_path / "x.json"), "--index", "-1"])
+    assert e.value.code == 2 and "--index" in capsys.readouterr().err
+
+
 def test_export_onto_its_own_checkpoint_is_refused(tmp_path, capsys):
     ckpt = tmp_path / "checkpoint.pt"
     ckpt.write_bytes(b"PK not really")

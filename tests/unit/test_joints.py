@@ -110,12 +110,13 @@ def test_editor_place_undo_reset_and_propose_next_missing(tmp_path):
 def test_gradio_click_handler_moves_a_joint_and_saves_the_file(tmp_path, monkeypatch):
     import gradio as gr
 
-    from r2a_utils.demo import editor_click, editor_reset, editor_start, editor_undo
+    from r2a_utils.demo import check_character, editor_click, editor_reset, editor_undo
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     pic, j = _sample()
-    view, state, selected, path, msg = editor_start(str(pic), str(pic.with_suffix(".joints.json")))
+    view, state, selected, path, msg, mask_value, cut = check_character(str(pic), str(pic.with_suffix(".joints.json")))
     assert view.shape == (384, 256, 3) and path and "joints file" in msg
+    assert cut.shape == (384, 256) and mask_value["background"].shape[:2] == (384, 256)
     evt = gr.SelectData(None, {"index": [140, 95], "value": None})
     view, state, selected, path, msg = editor_click(state, "right_elbow", evt)
     saved = json.loads(open(path).read())
@@ -126,18 +127,18 @@ def test_gradio_click_handler_moves_a_joint_and_saves_the_file(tmp_path, monkeyp
     view, state, _, path, _ = editor_click(state, "right_elbow", evt)
     view, state, _, path, msg = editor_reset(state)
     assert "Back to the estimate" in msg
-    with pytest.raises(gr.Error, match="Find joints"):
+    with pytest.raises(gr.Error, match="Upload a character picture first"):
         editor_click(None, "neck", evt)
     with pytest.raises(gr.Error, match="outside"):
         editor_click(state, "neck", gr.SelectData(None, {"index": [999, 5], "value": None}))
 
 
 def test_gradio_start_without_joints_uses_the_estimator(tmp_path, monkeypatch):
-    from r2a_utils.demo import editor_start
+    from r2a_utils.demo import check_character
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     pic, _ = _sample()
-    view, state, selected, path, msg = editor_start(str(pic), None)
+    view, state, selected, path, msg, _, _ = check_character(str(pic), None)
     assert "from the anime pose network" in msg and state["picture"] == str(pic)
 
 
