@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from r2a_utils.skeleton import (FLIP_INDEX, J, LIMBS, NUM_JOINTS, TORSO_JOINTS, KeypointError, as_keypoints,
-                                bone_lengths, missing_joints, rescale_bones)
+from r2a_utils.skeleton import (BODY_JOINTS, FLIP_INDEX, J, LIMBS, NUM_JOINTS, TORSO_JOINTS, KeypointError,
+                                as_keypoints, bone_lengths, missing_joints, rescale_bones)
 
 _PARTNER = {k: next(m for m, (p2, c2) in enumerate(LIMBS) if (FLIP_INDEX[p], FLIP_INDEX[c]) == (p2, c2))
             for k, (p, c) in enumerate(LIMBS)}  # each bone's mirror image (itself for the neck-nose)
@@ -139,6 +139,35 @@ def normalize_first_frame_ratios(real_kps: np.ndarray, character_kps: np.ndarray
     return _place(real, posed, character, _body_height(char) / _body_height(first))
 
 
+def normalize_report_style(real_kps: np.ndarray, character_kps: np.ndarray) -> np.ndarray:
+    """The report's ``kps_Normalize``, as far as it is described: four limb ratios (upper
+    arm, forearm, thigh, shin; each the character's length over the person's, the two
+    sides averaged) measured on one frame (the first with every body joint), applied to
+    both sides of every frame; the torso and head take the body-height ratio. Its rotation
+    of the head is not reproduced (the report does not say how it was chosen)."""
+    real, character = _check(real_kps, character_kps)
+    ref = reference_lengths(real)
+    char = _character_lengths(character, ref)
+    whole = np.flatnonzero(np.isfinite(real[:, [J[n] for n in BODY_JOINTS], 0]).all(1))
+    one = bone_lengths(real[whole[0] if len(whole) else 0].astype(np.float64))
+    one = np.where(np.isfinite(one) & (one > 0), one, ref)
+    k = _body_height(char) / _body_height(one)
+    ratio = np.full(len(LIMBS), k)
+    for pairs in _LIMB_GROUPS.values():
+        idx = [LIMBS.index((J[a], J[b])) for a, b in pairs]
+        ratio[idx] = np.mean(char[idx] / one[idx])
+    lengths = bone_lengths(real.astype(np.float64)) * ratio
+    return _place(real, rescale_bones(real[..., :2], lengths), character, k)
+
+
+_LIMB_GROUPS = {  # the four limb ratios of the report's normalization, both sides
+    "upper arm": (("right_shoulder", "right_elbow"), ("left_shoulder", "left_elbow")),
+    "forearm": (("right_elbow", "right_wrist"), ("left_elbow", "left_wrist")),
+    "thigh": (("right_hip", "right_knee"), ("left_hip", "left_knee")),
+    "shin": (("right_knee", "right_ankle"), ("left_knee", "left_ankle")),
+}
+
+
 def hold_missing_frames(targets: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, int]:
     """Frames without a whole torso hold the previous pose (the first ones: ``rest``).
 
@@ -155,9 +184,10 @@ def hold_missing_frames(targets: np.ndarray, rest: np.ndarray) -> tuple[np.ndarr
 
 NORMALIZERS = {
     "neck-outward, foreshortening kept": lambda r, c: normalize_to_character(r, c, keep_foreshortening=True),
-    "neck-outward, full lengths (report)": lambda r, c: normalize_to_character(r, c, keep_foreshortening=False),
+    "neck-outward, full lengths": lambda r, c: normalize_to_character(r, c, keep_foreshortening=False),
     "global scale": normalize_global_scale,
     "first-frame ratios": normalize_first_frame_ratios,
+    "report-style: four limb ratios": normalize_report_style,
 }
 
 

@@ -43,7 +43,11 @@ class SmoothingConfig(StageConfig):
 
 
 def default_window(fps: float) -> int:
-    """The odd number of frames nearest half a second (at least 5): 13 at 24 fps, 9 at 16 fps."""
+    """About half a second of frames, odd, at least 5: ``2 * round(fps / 4) + 1``.
+
+    9 at 16 fps, 13 at 24 fps, 17 at 30 fps (0.57 s: ``fps / 4`` = 7.5 rounds to 8). The
+    report used a fixed window of 15 (order 3) on its training data and 11 at inference.
+    """
     return max(5, 2 * int(round(fps / 4)) + 1)
 
 

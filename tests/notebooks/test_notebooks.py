@@ -31,13 +31,37 @@ def test_committed_without_outputs_and_with_parameters_cell(nb):
     assert "google.colab" in code[0].source, f"{nb.name}: first code cell is the Colab set-up"
 
 
+# Figures each notebook must embed in smoke mode (image outputs, counted in the executed
+# notebook): a plot that breaks or stops drawing fails its test. With ../shared/data the
+# notebooks draw more (BVH clips, drawn characters), hence two numbers.
+MIN_FIGURES = {"01_data_preparation": (4, 5), "02_pose_estimation": (7, 7), "03_normalization": (3, 3),
+               "04_train_pose_transfer": (7, 7), "05_full_pipeline_demo": (3, 4)}
+
+
 def _run(nb: Path, tmp_path: Path) -> dict:
+    """Execute ``nb`` in smoke mode with figures embedded (the inline backend, not Agg);
+    returns its metrics.json, with the number of embedded figures under ``_figures``."""
     import papermill as pm
 
     out_dir = tmp_path / nb.stem
-    pm.execute_notebook(str(nb), str(tmp_path / nb.name), kernel_name="python3", cwd=str(NB_DIR),
-                        parameters={"SMOKE": True, "OUTPUT_DIR": str(out_dir)}, progress_bar=False)
-    return json.loads((out_dir / "metrics.json").read_text())
+    backend = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # the kernel inherits it
+    try:
+        done = pm.execute_notebook(str(nb), str(tmp_path / nb.name), kernel_name="python3", cwd=str(NB_DIR),
+                                   parameters={"SMOKE": True, "OUTPUT_DIR": str(out_dir)}, progress_bar=False,
+                                   execution_timeout=900)  # a cell that hangs fails instead of blocking CI
+    finally:
+        if backend is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = backend
+    m = json.loads((out_dir / "metrics.json").read_text())
+    m["_figures"] = sum("image/png" in o.get("data", {}) for c in done.cells if c.cell_type == "code"
+                        for o in c.get("outputs", []))
+    low, high = MIN_FIGURES[nb.stem]
+    want = high if os.environ.get("R2A_MIRROR") else low
+    assert m["_figures"] >= want, f"{nb.name}: {m['_figures']} figures embedded, expected at least {want}"
+    return m
 
 
 @pytest.mark.notebooks

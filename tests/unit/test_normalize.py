@@ -72,3 +72,22 @@ def test_bad_inputs():
         normalize_to_character(real, char[None])
     one = normalize_to_character(real[0], char)  # a single pose works too
     assert one.shape == (1, 18, 3)
+
+
+def test_report_style_scales_four_limbs_by_one_frame_ratio():
+    """The report's kps_Normalize as described: upper arm, forearm, thigh and shin each take
+    one ratio (both sides), measured on the first whole frame, applied to every frame."""
+    from r2a_utils.characters import builtin_dance, random_character
+    from r2a_utils.normalize import normalization_ground_truth, normalize_report_style, score_normalization
+    from r2a_utils.skeleton import LIMBS, J, bone_lengths
+
+    real, char, truth, height = normalization_ground_truth(builtin_dance(24), random_character(7))
+    out = normalize_report_style(real, char)
+    ratio = bone_lengths(out.astype(np.float64)) / bone_lengths(real.astype(np.float64))
+    for a, b in (("right_elbow", "right_wrist"), ("left_elbow", "left_wrist")):  # one forearm ratio, both sides
+        k = LIMBS.index((J[a], J[b]))
+        assert np.nanstd(ratio[:, k]) < 1e-6
+    fr = LIMBS.index((J["right_elbow"], J["right_wrist"]))
+    fl = LIMBS.index((J["left_elbow"], J["left_wrist"]))
+    assert abs(ratio[0, fr] - ratio[0, fl]) < 1e-6
+    assert score_normalization(out, truth, height)["bone_length_error"] < 0.2
