@@ -117,3 +117,23 @@ def test_plausibility_check_for_standing_characters():
     outside[J["left_wrist"], 0] = 400
     assert not plausible_standing_pose(outside, box)
     assert _legs_agree(kps, kps + [3, 3, 0]) and not _legs_agree(kps, kps + [0, 60, 0])
+
+
+def test_table_1_on_real_drawings_from_the_command_line(tmp_path, shared, capsys):
+    """Issue 16: ``eval --drawings DIR --annotations data.json`` prints the report's five rows
+    beside the kit's estimators, scored on the drawings found (two here, for speed)."""
+    import shutil
+
+    from r2a_utils.pose.anime.__main__ import main
+
+    for p in sorted((shared / "anime_drawings_dev").iterdir())[:2]:
+        shutil.copy(p, tmp_path / p.name)
+    assert main(["eval", "--drawings", str(tmp_path), "--annotations",
+                 str(shared / "anime_drawings_dataset" / "data.json")]) == 0
+    out = capsys.readouterr().out
+    for row in ("real19", "real69", "real89", "mix", "mobileNet", "anime network", "mediapipe human model",
+                "combined (what the CLI uses)"):
+        assert row in out
+    assert out.count(f"2 drawings in {tmp_path}") == 3 and "per joint" in out
+    with pytest.raises(SystemExit):
+        main(["eval", "--drawings", str(tmp_path)])  # the two go together

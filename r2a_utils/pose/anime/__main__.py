@@ -26,7 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default=None, help="YAML of AnimePoseConfig keys to change")
     ap.add_argument("--gpu-config", action="store_true", help="the bigger Colab/GPU schedule")
     ap.add_argument("--init", default=None, help="start training from these weights (fine-tuning)")
+    ap.add_argument("--drawings", help="eval: a folder of real anime drawings to score on (Table 1)")
+    ap.add_argument("--annotations", help="eval: their Anime Drawings Dataset json (data.json or test.json)")
     a = ap.parse_args(argv)
+    if bool(a.drawings) != bool(a.annotations):
+        ap.error("--drawings and --annotations go together")
     if a.cmd == "train" and not a.out:
         ap.error("train needs --out FILE (the shipped weights are never overwritten)")
     if a.out and Path(a.out).resolve() in {Path(p).resolve() for p in (WEIGHTS, a.init, a.weights) if p}:
@@ -41,7 +45,13 @@ def main(argv: list[str] | None = None) -> int:
             cfg = cfg.overlay(a.config) if a.config else cfg
             ckpt = train_anime_pose(cfg, a.out, on_log=lambda e: print(json.dumps(e), flush=True), init_weights=a.init)
             print(f"saved {a.out} after {ckpt['history'][-1]['seconds']} s")
-        with AnimePoseEstimator(a.out if a.cmd == "train" else (a.weights or WEIGHTS)) as est:
+        weights = a.out if a.cmd == "train" else (a.weights or WEIGHTS)
+        if a.drawings:
+            from r2a_utils.pose.anime.evaluate import print_table_1, table_1
+
+            print_table_1(table_1(a.drawings, a.annotations, weights), f"drawings in {a.drawings}")
+            return 0
+        with AnimePoseEstimator(weights) as est:
             res = evaluate_procedural(est)
         print(f"PCKh@0.5 on 200 held-out procedural characters: {res['pckh']:.3f}")
         return 0

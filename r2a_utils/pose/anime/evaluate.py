@@ -82,8 +82,62 @@ def evaluate_anime_drawings(estimator, entries: list[dict], images_root: str | o
         gts.append(e["keypoints"])
         heads.append(np.linalg.norm(e["head"] - e["keypoints"][J["neck"], :2]))
     if not preds:
-        return {"pckh": float("nan"), "images": 0, "missing": missing}
-    return {"pckh": pckh(np.stack(preds), np.stack(gts), np.array(heads), alpha)[0], "images": len(preds),
-            "missing": missing}
+        return {"pckh": float("nan"), "per_joint": [], "images": 0, "missing": missing}
+    score, per_joint = pckh(np.stack(preds), np.stack(gts), np.array(heads), alpha)
+    return {"pckh": score, "per_joint": per_joint.tolist(), "images": len(preds), "missing": missing}
+
+
+def drawing_estimators(weights: str | os.PathLike | None = None) -> dict:
+    """The estimators Table 1 compares, each with ``estimate_image(picture) -> (18, 3)``: the
+    anime network alone, mediapipe's human model alone, and the two combined as the CLI
+    uses them (mediapipe's answer when confident, plausible and agreeing on the legs)."""
+    from r2a_utils.pose.anime.estimator import AnimePoseEstimator
+    from r2a_utils.pose.anime.model import WEIGHTS
+    from r2a_utils.pose.human import HumanPoseEstimator
+
+    class _Human:
+        def __init__(self):
+            self.est = HumanPoseEstimator()
+
+        def estimate_image(self, image):
+            return self.est.estimate_images([load_picture(image).rgb])[0]
+
+    w = weights or WEIGHTS
+    return {"anime network": AnimePoseEstimator(w, use_human_model=False), "mediapipe human model": _Human(),
+            "combined (what the CLI uses)": AnimePoseEstimator(w, use_human_model=True)}
+
+
+def table_1(drawings: str | os.PathLike, annotations: str | os.PathLike,
+            weights: str | os.PathLike | None = None) -> dict[str, dict]:
+    """PCKh@0.5 of each of ``drawing_estimators`` on the drawings in ``drawings`` that have an
+    entry in ``annotations`` (an Anime Drawings Dataset json; entries without a picture here
+    are skipped)."""
+    entries = load_anime_drawings(annotations)
+    names = {p.name for p in Path(drawings).iterdir()}
+    entries = [e for e in entries if Path(e["file_name"]).name in names]
+    if not entries:
+        raise KeypointError(f"{drawings}: no picture here has an entry in {annotations}")
+    return {name: evaluate_anime_drawings(est, entries, drawings) for name, est in drawing_estimators(weights).items()}
+
+
+REPORT_TABLE_1 = {"real19": 32.05, "real69": 26.2, "real89": 27.7, "mix": 27.48, "mobileNet": 17.65}  # PCKh@0.5, %
+
+
+def print_table_1(scores: dict[str, dict], test_images: str) -> None:
+    """The report's five rows beside the kit's, with per-joint figures for the kit's."""
+    from r2a_utils.skeleton import JOINTS
+
+    print(f"{'estimator':<40}{'test images':<44}{'PCKh@0.5 (%)':>12}")
+    for row, value in REPORT_TABLE_1.items():
+        print(f"{'report: GCCPM, ' + row:<40}{'Anime Drawings Dataset test split':<44}{value:>12.2f}")
+    for name, r in scores.items():
+        where = f"{r['images']} {test_images}"
+        print(f"{'kit: ' + name:<40}{where:<44}{100 * r['pckh']:>12.2f}")
+    print("(the test images differ: the report's test split is not redistributable)")
+    body = JOINTS[:14]
+    print(f"{'per joint':<40}" + "".join(f"{n.replace('right_', 'R').replace('left_', 'L')[:6]:>7}" for n in body))
+    for name, r in scores.items():
+        if r["per_joint"]:
+            print(f"{name:<40}" + "".join(f"{100 * r['per_joint'][JOINTS.index(n)]:>7.0f}" for n in body))
 
 
