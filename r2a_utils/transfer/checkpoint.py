@@ -64,7 +64,8 @@ class TransferConfig(StageConfig):
                        "checkpoint_every": 2, "sample_every": 2}
 
     def gpu(self) -> TransferConfig:
-        """The report's size for a Colab GPU: 256x192, wider, longer, VGG19 features."""
+        """The report's size for a Colab GPU: 256x192, wider, longer, VGG19 features. Never
+        trained by the kit (no GPU here); the shipped weights are the CPU config's."""
         return self.replace(width=192, height=256, ngf=64, n_down=3, n_blocks=9, ndf=64, heatmap_sigma=4.0,
                             batch_size=16, steps=30000, perceptual="vgg19", checkpoint_every=1000,
                             sample_every=1000, log_every=50)

@@ -2,7 +2,9 @@
 
 Which network gives the perceptual features is part of the training config:
 
-- ``"vgg19"``: torchvision's ImageNet VGG19 up to relu3_1, as in PATN. Its weights
+- ``"vgg19"``: torchvision's ImageNet VGG19, L1 on relu1_1, relu2_1 and relu3_1 (PATN
+  itself used one layer, relu1_2, with weight 1; see the report-vs-kit table in
+  notebooks/04_train_pose_transfer.ipynb). Its weights
   (548 MB) are used only when already in torch's cache (``torch.hub.get_dir()``); a config
   that asks for them when they are absent fails with the path and the command that fetches
   them. There is no silent fallback.
