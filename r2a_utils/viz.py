@@ -209,3 +209,33 @@ def plot_history(history: Sequence[Mapping[str, float]], keys: Sequence[str], ti
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def live_image(draw, controls: Mapping[str, object], width: str = "720px"):
+    """A picture that redraws when a widget changes: ``draw(**values)`` returns an RGB array
+    or a matplotlib figure; ``controls`` maps its argument names to ipywidgets. The picture
+    is a plain ``widgets.Image`` (no Output-widget capture, which can stall headless
+    notebook runs); the saved notebook shows the first drawing."""
+    import io
+
+    import ipywidgets as widgets
+    from PIL import Image
+
+    view = widgets.Image(format="png", layout=widgets.Layout(max_width=width))
+
+    def redraw(_change=None) -> None:
+        out = draw(**{name: w.value for name, w in controls.items()})
+        buf = io.BytesIO()
+        if isinstance(out, np.ndarray):
+            Image.fromarray(out).save(buf, format="PNG")
+        else:  # a matplotlib figure, drawn off-screen and closed
+            import matplotlib.pyplot as plt
+
+            out.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+            plt.close(out)
+        view.value = buf.getvalue()
+
+    for w in controls.values():
+        w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox(list(controls.values())), view])

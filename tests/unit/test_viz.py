@@ -27,3 +27,29 @@ def test_image_grid_and_rgba():
     assert (viz.to_rgb(rgba) == 255).all()  # transparent -> white
     g = viz.image_grid([np.zeros((10, 20, 3), np.uint8)] * 5, ncols=2)
     assert g.shape == (3 * 14 + 4, 2 * 24 + 4, 3)
+
+
+def test_live_image_redraws_when_a_control_changes():
+    import ipywidgets as widgets
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from r2a_utils.viz import live_image
+
+    slider = widgets.IntSlider(value=10, min=1, max=50)
+    box = live_image(lambda n: np.full((n, 20, 3), 128, np.uint8), {"n": slider})
+    view = box.children[1]
+    first = bytes(view.value)
+    assert first.startswith(b"\x89PNG")
+    slider.value = 30
+    assert bytes(view.value) != first
+
+    def figure(k):
+        fig, ax = plt.subplots()
+        ax.plot([0, k])
+        return fig
+
+    box = live_image(figure, {"k": widgets.IntSlider(value=2)})
+    assert bytes(box.children[1].value).startswith(b"\x89PNG") and not plt.get_fignums()  # drawn, then closed
