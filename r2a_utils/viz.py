@@ -60,10 +60,13 @@ def fit_height(img: np.ndarray, height: int) -> np.ndarray:
 
 
 def label(img: np.ndarray, text: str) -> np.ndarray:
-    """Write a caption in the image's top-left corner on a dark band."""
+    """Write a caption in the image's top-left corner on a dark band, shrunk to fit its width."""
     out = img.copy()
     scale = max(0.4, out.shape[0] / 600)
     (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    if tw + 8 > out.shape[1]:  # never cut a title off: a smaller font instead
+        scale *= (out.shape[1] - 12) / (tw + 8)
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
     cv2.rectangle(out, (0, 0), (tw + 8, th + 10), (20, 20, 20), -1)
     cv2.putText(out, text, (4, th + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
     return out

@@ -53,3 +53,11 @@ def test_live_image_redraws_when_a_control_changes():
 
     box = live_image(figure, {"k": widgets.IntSlider(value=2)})
     assert bytes(box.children[1].value).startswith(b"\x89PNG") and not plt.get_fignums()  # drawn, then closed
+
+
+def test_a_long_label_is_shrunk_to_fit_not_cut_off():
+    """The dark band behind a caption ends inside the picture, so the text is not cut off."""
+    img = np.full((400, 120, 3), 255, np.uint8)
+    out = viz.label(img, "neck-outward normalized, foreshortening kept")
+    assert (out[3, :4] < 60).all()  # the band starts at the left edge
+    assert (out[3, -2:] == 255).all()  # and ends before the right one
