@@ -5,7 +5,7 @@ One page, three steps:
      made on first start, and real ones when ``../shared/data`` or ``R2A_MIRROR`` has them).
   2. **Check the character.** As soon as a picture arrives it is shown with its skeleton
      (click to move a joint; the joints the estimator is unsure of are named) and its
-     cut-out in a mask editor (brush adds, eraser removes).
+     cut-out in a mask editor (a magenta brush adds, a cyan one removes).
   3. **Animate.** A progress bar by stage, the anime video, the 4-panel composite and the
      downloads (MP4s, GIF, the joints JSON and the mask PNG used).
 
@@ -19,13 +19,9 @@ Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
 from __future__ import annotations
 
-import os
-
 from r2a_utils.demo_steps import (DELETE_CACHE, MAX_UPLOAD, MAX_VIDEO_SECONDS, check_character,  # noqa: F401
                                   cutout_when_complete, editor_click, editor_reset, editor_select, editor_undo,
-                                  examples, forget_job, plain, run_animation)
-
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+                                  examples, forget_job, plain, run_animation)  # (sets GRADIO_ANALYTICS_ENABLED)
 
 
 # ---------------------------------------------------------------- the page
