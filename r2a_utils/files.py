@@ -57,17 +57,13 @@ def remove_stale_parts(dest: str | os.PathLike) -> int:
 def check_output_folder(folder: str | os.PathLike) -> Path:
     """Refuse, before any work, an output folder that cannot be written: a file in the way,
     or no write permission where it would be made. Creates nothing."""
-
     folder = Path(folder)
-    probe = folder
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise OutputFolderError(probe, f"is a file, so the output folder {folder} cannot be made; choose another --out")
-    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputFolderError(probe, f"is not writable, so outputs cannot go to {folder}; choose another --out")
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())  # the root always exists
+    if not existing.is_dir():
+        raise OutputFolderError(existing, f"is a file, so the output folder {folder} cannot be made; "
+                                          f"choose another --out")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputFolderError(existing, f"is not writable, so outputs cannot go to {folder}; choose another --out")
     return folder
 
 

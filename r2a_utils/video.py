@@ -96,15 +96,13 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         if rot in (90, 270):
             w, h = h, w
         frames, duration = int(s.frames or 0), float(container.duration / av.time_base) if not raw else 0.0
-        if raw or not frames:
-            with av.open(str(path)) as again:  # raw streams cannot seek back
-                frames = sum(1 for p in again.demux(again.streams.video[0]) if p.size)
-            duration = duration or frames / float(fps)
-            if raw:
-                notes.append(f"{Path(path).name} is a raw stream with no container; read as {frames} frames "
-                             f"at {float(fps):g} fps (put it in an MP4 if that is wrong)")
-        spread = _frame_spacing(path) if not raw else None
-        if spread and spread[1] > 1.25 * spread[0]:
+        counted, spread = _scan_packets(path, count_all=raw or not frames)  # one demux pass, no decoding
+        if counted is not None:
+            frames, duration = counted, duration or counted / float(fps)
+        if raw:
+            notes.append(f"{Path(path).name} is a raw stream with no container; read as {frames} frames "
+                         f"at {float(fps):g} fps (put it in an MP4 if that is wrong)")
+        elif spread and spread[1] > 1.25 * spread[0]:
             notes.append(f"{Path(path).name} has a variable frame rate (frames {1000 * spread[0]:.0f}-"
                          f"{1000 * spread[1]:.0f} ms apart); written at its average {float(fps):.2f} fps, so "
                          f"fast and slow stretches are evened out")
@@ -112,17 +110,27 @@ def probe(path: str | os.PathLike) -> VideoInfo:
                          tuple(notes))
 
 
-def _frame_spacing(path: str | os.PathLike, packets: int = 600) -> tuple[float, float] | None:
-    """(10th, 90th percentile) seconds between frames over the first ``packets`` frames."""
+def _scan_packets(path: str | os.PathLike, count_all: bool,
+                  spacing_from: int = 600) -> tuple[int | None, tuple[float, float] | None]:
+    """One pass over a video's packets, without decoding: their number when ``count_all``
+    (else None), and the (10th, 90th percentile) seconds between the first ``spacing_from``
+    frames. A fresh container, because raw streams cannot seek back."""
+    pts, n = [], 0
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        pts = sorted(p.pts for _, p in zip(range(packets), c.demux(s)) if p.pts is not None and p.size)
         unit = float(s.time_base) if s.time_base else 0.0
-    if len(pts) < 8 or not unit:
-        return None
-    gaps = np.diff(pts) * unit
+        for p in c.demux(s):
+            if not p.size:
+                continue
+            n += 1
+            if p.pts is not None and len(pts) < spacing_from:
+                pts.append(p.pts)
+            if not count_all and len(pts) >= spacing_from:
+                break
+    gaps = np.diff(sorted(pts)) * unit
     gaps = gaps[gaps > 0]
-    return (float(np.percentile(gaps, 10)), float(np.percentile(gaps, 90))) if len(gaps) >= 4 else None
+    spread = (float(np.percentile(gaps, 10)), float(np.percentile(gaps, 90))) if unit and len(gaps) >= 4 else None
+    return (n if count_all else None), spread
 
 
 class VideoReader:
