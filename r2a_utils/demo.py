@@ -113,7 +113,8 @@ def build_demo(max_seconds: float = MAX_VIDEO_SECONDS):
         job = gr.State(None)
 
         editor_outs = [edit_view, editor_state, joint, joints, edit_msg]
-        check = dict(fn=check_character, inputs=[character, joints, mask], outputs=editor_outs + [mask_edit, mask_start])
+        check = dict(fn=check_character, inputs=[character, joints, mask],
+                     outputs=editor_outs + [mask_edit, mask_start])
         character.change(**check, api_name="check_character")
         mask.change(**check, api_name=False)
         go.click(animate_handler, [video, character, joints, mask_edit, mask, mask_start, renderer, smoothing],

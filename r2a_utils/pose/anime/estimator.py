@@ -152,8 +152,9 @@ def require_confident_pose(kps: np.ndarray, path: str | os.PathLike | None = Non
     missing = missing_joints(kps, required)
     if missing:
         raise CharacterImageError(path, f"no confident pose found (missing {', '.join(missing)}); place the "
-                                        f"joints in the joints editor (demo app: step 2, 'Check the character'; notebooks: "
-                                        f"r2a_utils.joints_editor.joints_widget) and pass the saved joints file")
+                                        f"joints in the joints editor (demo app: step 2, 'Check the character'; "
+                                        f"notebooks: r2a_utils.joints_editor.joints_widget) and pass the saved "
+                                        f"joints file")
     return kps
 
 
