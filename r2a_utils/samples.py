@@ -51,7 +51,8 @@ def sample_human_spec() -> CharacterSpec:
 
 
 def sample_character_spec() -> CharacterSpec:
-    return random_character(SAMPLE_CHARACTER_SEED)
+    """The embedded demo character: classic look (the shipped Stage 3 sample weights learned it)."""
+    return random_character(SAMPLE_CHARACTER_SEED, look="classic")
 
 
 def _sample_paths(kind: str, num_frames: int, size: tuple[int, int]) -> tuple[Path, Path]:

@@ -197,11 +197,18 @@ def layout_a_pose(spec: CharacterSpec, size: tuple[int, int]) -> CharacterTrack:
     return layout_for_character(Motion(flat_a_pose(spec)[None], 24.0, "a_pose"), spec, size)
 
 
-def random_pose(rng: np.random.Generator, rest: np.ndarray, yaw_deg: float = 35.0) -> np.ndarray:
+def _unit3(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) + 1e-9)
+
+
+def random_pose(rng: np.random.Generator, rest: np.ndarray, yaw_deg: float = 35.0,
+                sit_prob: float = 0.0) -> np.ndarray:
     """A random plausible pose ``(18, 3)`` on a rest skeleton (for training pose estimators).
 
     Joint angles are drawn within the built-in dance's ranges and beyond (arms overhead or
-    crossed, deep knee bends); the body turns up to ``yaw_deg`` away from the camera.
+    crossed, deep knee bends); the body turns up to ``yaw_deg`` away from the camera (180:
+    any way, back views included). With probability ``sit_prob`` the thighs swing towards
+    the camera, as when sitting or crouching (foreshortened thighs, shins down or folded back).
     """
     k = dict(sway=rng.uniform(-0.04, 0.04), bounce=rng.uniform(-0.02, 0.06), lean=rng.uniform(-15, 15),
              head=rng.uniform(-20, 20))
@@ -211,6 +218,17 @@ def random_pose(rng: np.random.Generator, rest: np.ndarray, yaw_deg: float = 35.
         k[f"{s}_leg"] = rng.uniform(-12, 50)
         k[f"{s}_knee"] = rng.uniform(0, 100) if rng.random() < 0.6 else 0.0
     p = _dance_pose(rest, k)
+    if rng.random() < sit_prob:
+        crouch = rng.random() < 0.4
+        for side in ("right", "left"):
+            hip, knee, ank = p[J[f"{side}_hip"]], p[J[f"{side}_knee"]], p[J[f"{side}_ankle"]]
+            thigh, shin = np.linalg.norm(knee - hip), np.linalg.norm(ank - knee)
+            pitch = np.deg2rad(rng.uniform(55, 95))
+            spread = rng.uniform(-0.25, 0.35) * (1 if side == "left" else -1)
+            knee = hip + thigh * _unit3(np.array([spread, np.cos(pitch), np.sin(pitch)]))
+            a = np.deg2rad(rng.uniform(-70, -25) if crouch else rng.uniform(-15, 30))  # shin from straight down
+            ank = knee + shin * _unit3(np.array([spread * 0.3, np.cos(a), np.sin(a)]))
+            p[J[f"{side}_knee"]], p[J[f"{side}_ankle"]] = knee, ank
     t = np.deg2rad(rng.uniform(-yaw_deg, yaw_deg))
     ry = np.array([[np.cos(t), 0, np.sin(t)], [0, 1, 0], [-np.sin(t), 0, np.cos(t)]])
     neck = p[J["neck"]]

@@ -12,32 +12,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 
+from r2a_utils.characters import look
+from r2a_utils.characters.pen import OUTLINE, Canvas, shade, unit
 from r2a_utils.characters.spec import CharacterSpec
 from r2a_utils.picture import over_background
 from r2a_utils.skeleton import COLORS, J, NUM_JOINTS, as_keypoints, missing_joints
-
-SHIFT = 4
-_ONE = 1 << SHIFT
-OUTLINE = (40, 30, 45)
-LIGHT_DIR = np.array([-0.6, -0.8])  # light from the upper left of the image
-
-
-def _pt(p: np.ndarray) -> tuple[int, int]:
-    return int(round(p[0] * _ONE)), int(round(p[1] * _ONE))
-
-
-def _rgba(c: tuple[int, int, int]) -> tuple[int, int, int, int]:
-    return int(c[0]), int(c[1]), int(c[2]), 255
-
-
-def _shade(c: tuple[int, int, int], k: float = 0.78) -> tuple[int, int, int]:
-    """The cel shade tone: darker and a little cooler than the base colour."""
-    r, g, b = c
-    return int(r * k * 0.95), int(g * k * 0.97), int(min(255, b * k + 12))
-
 
 @dataclasses.dataclass(frozen=True)
 class RenderResult:
@@ -49,71 +30,6 @@ class RenderResult:
     def on_background(self, color: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
         """RGB image with the character composited over a flat colour."""
         return over_background(self.rgba, color)
-
-
-class _Canvas:
-    """RGBA image plus sub-pixel drawing helpers for capsules, polygons and ellipses."""
-
-    def __init__(self, size: tuple[int, int]):
-        w, h = size
-        self.img = np.zeros((h, w, 4), dtype=np.uint8)
-
-    def capsule(self, a: np.ndarray, b: np.ndarray, width: float, color, outline: float = 0.0) -> None:
-        if outline > 0:
-            self._capsule(a, b, width + 2 * outline, OUTLINE)
-        self._capsule(a, b, width, color)
-
-    def _capsule(self, a, b, width, color) -> None:
-        r = max(width / 2.0, 0.5)
-        cv2.line(self.img, _pt(a), _pt(b), _rgba(color), max(1, int(round(width))), cv2.LINE_AA, SHIFT)
-        cv2.circle(self.img, _pt(a), int(round(r * _ONE)), _rgba(color), -1, cv2.LINE_AA, SHIFT)
-        cv2.circle(self.img, _pt(b), int(round(r * _ONE)), _rgba(color), -1, cv2.LINE_AA, SHIFT)
-
-    def shaded_capsule(self, a, b, width, color, outline) -> None:
-        """Outline, then shade tone, then the lit base offset towards the light."""
-        self.chain([(a, b, width, color)], outline)
-
-    def chain(self, segments: list[tuple[np.ndarray, np.ndarray, float, tuple[int, int, int]]],
-              outline: float) -> None:
-        """A limb of several capsules: every outline first, then shade and lit fills, so the
-        joints inside the limb show no seams."""
-        for a, b, w, _ in segments:
-            self._capsule(a, b, w + 2 * outline, OUTLINE)
-        for a, b, w, col in segments:
-            self._capsule(a, b, w, _shade(col))
-            d = b - a
-            n = np.array([-d[1], d[0]]) / (np.linalg.norm(d) + 1e-6)
-            if n @ LIGHT_DIR < 0:
-                n = -n
-            self._capsule(a + n * w * 0.18, b + n * w * 0.18, w * 0.62, col)
-
-    def poly(self, pts: np.ndarray, color, outline: float = 0.0) -> None:
-        p = np.round(np.asarray(pts) * _ONE).astype(np.int32).reshape(-1, 1, 2)
-        if outline > 0:
-            cv2.polylines(self.img, [p], True, _rgba(OUTLINE), max(1, int(round(2 * outline))), cv2.LINE_AA, SHIFT)
-        cv2.fillPoly(self.img, [p], _rgba(color), cv2.LINE_AA, SHIFT)
-
-    def shaded_poly(self, pts: np.ndarray, color, outline: float) -> None:
-        """Polygon with a shade band: the base colour shrunk towards the lit side."""
-        pts = np.asarray(pts, dtype=np.float64)
-        self.poly(pts, _shade(color), outline)
-        c = pts.mean(axis=0)
-        span = np.ptp(pts, axis=0).max()
-        lit = c + (pts - c) * 0.8 + LIGHT_DIR * span * 0.06
-        self.poly(lit, color)
-
-    def ellipse(self, c, axes, angle_deg, color, outline: float = 0.0, fill: bool = True) -> None:
-        ax = (int(round(max(axes[0], 0.5) * _ONE)), int(round(max(axes[1], 0.5) * _ONE)))
-        if outline > 0:
-            oax = (ax[0] + int(outline * _ONE), ax[1] + int(outline * _ONE))
-            cv2.ellipse(self.img, _pt(c), oax, angle_deg, 0, 360, _rgba(OUTLINE), -1, cv2.LINE_AA, SHIFT)
-        cv2.ellipse(self.img, _pt(c), ax, angle_deg, 0, 360, _rgba(color), -1 if fill else max(1, int(outline)),
-                    cv2.LINE_AA, SHIFT)
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(v)
-    return v / n if n > 1e-9 else np.array([0.0, -1.0])
 
 
 def render_character(spec: CharacterSpec, keypoints: np.ndarray, size: tuple[int, int], scale: float,
@@ -137,25 +53,25 @@ def render_character(spec: CharacterSpec, keypoints: np.ndarray, size: tuple[int
     if missing:
         raise ValueError(f"render_character: missing body joints {', '.join(missing)}")
     P = kps[:, :2].astype(np.float64)
-    canvas = _Canvas(size)
+    canvas = Canvas(size, tones=3 if spec.look == "anime" else 2)
     parts = _parts(spec, P, scale, depth)
     for _, draw in sorted(parts, key=lambda item: item[0]):
         draw(canvas)
     if draw_joints:
         for i in range(NUM_JOINTS):
             if not np.isnan(P[i]).any():
-                cv2.circle(canvas.img, _pt(P[i]), int(2.5 * _ONE), _rgba(COLORS[i]), -1, cv2.LINE_8, SHIFT)
+                canvas.dot(P[i], 2.5, COLORS[i])
     return RenderResult(canvas.img, kps)
 
 
 def _parts(spec: CharacterSpec, P: np.ndarray, scale: float,
-           depth: np.ndarray | None) -> list[tuple[float, Callable[[_Canvas], None]]]:
+           depth: np.ndarray | None) -> list[tuple[float, Callable[[Canvas], None]]]:
     """Every drawable part as (depth, draw function); painted in increasing depth."""
     g = lambda n: P[J[n]]  # noqa: E731
     head_h = spec.head * scale
     torso_len = np.linalg.norm((g("right_hip") + g("left_hip")) / 2 - g("neck"))
     limb = spec.limb_thickness * 0.3 * max(torso_len, 0.15 * scale)
-    ol = max(0.8, 0.012 * scale) if spec.style == "anime" else max(0.5, 0.006 * scale)
+    ol = (max(0.8, 0.012 * scale) if spec.style == "anime" else max(0.5, 0.006 * scale)) * spec.line_width
     facing = float(g("left_shoulder")[0] - g("right_shoulder")[0])  # > 0: facing the camera
     has_face = not np.isnan(P[J["nose"]]).any()
     front = facing >= 0 and has_face
@@ -165,14 +81,29 @@ def _parts(spec: CharacterSpec, P: np.ndarray, scale: float,
             return 0.0
         return float(np.nanmean([depth[J[n]] for n in names]))
 
-    parts: list[tuple[float, Callable[[_Canvas], None]]] = []
+    parts: list[tuple[float, Callable[[Canvas], None]]] = []
     arm_default = 1.0 if front else -1.0
     # -------- hair behind the body (long styles)
-    up = _unit(g("neck") - (g("right_hip") + g("left_hip")) / 2)
+    up = unit(g("neck") - (g("right_hip") + g("left_hip")) / 2)
     if has_face:
-        up = _unit(_unit(g("nose") - g("neck")) * 0.6 + up * 0.4)
+        up = unit(unit(g("nose") - g("neck")) * 0.6 + up * 0.4)
     head_c = g("neck") + up * head_h * 0.55
-    parts.append((-50.0, lambda c: _back_hair(c, spec, head_c, up, head_h, ol)))
+    anime = spec.look == "anime"
+    if anime:
+        frame = look.HeadFrame(head_c, up, head_h, P[J["nose"]] if has_face else None, head_h * 0.47)
+        parts.append((-50.0, lambda c: look.back_hair(c, spec, frame, ol)))
+        if not front:
+            parts.append((2.0, lambda c: look.back_hair_seen_from_behind(c, spec, frame, ol)))
+        down = unit((g("right_hip") + g("left_hip")) / 2 - g("neck"))
+        if spec.accessory == "wings":
+            parts.append((-60.0 if front else 2.5,
+                          lambda c: look.wings(c, spec, g("neck") + down * limb * 1.5, -down, head_h, ol)))
+        if spec.accessory == "cape":
+            length = np.linalg.norm(g("right_knee") - g("neck")) * 1.05
+            parts.append((-45.0 if front else 2.2,
+                          lambda c: look.cape(c, spec, g("right_shoulder"), g("left_shoulder"), down, length, ol)))
+    else:
+        parts.append((-50.0, lambda c: _back_hair(c, spec, head_c, up, head_h, ol)))
     # -------- legs
     for side in ("right", "left"):
         hip, knee, ank = g(f"{side}_hip"), g(f"{side}_knee"), g(f"{side}_ankle")
@@ -187,49 +118,67 @@ def _parts(spec: CharacterSpec, P: np.ndarray, scale: float,
         sh, el, wr = g(f"{side}_shoulder"), g(f"{side}_elbow"), g(f"{side}_wrist")
         za = z(f"{side}_elbow", f"{side}_wrist") - z("neck", "right_hip", "left_hip") if depth is not None \
             else arm_default
-        parts.append((za * 5.0 + (0.5 if za >= 0 else -0.5),
-                      lambda c, sh=sh, el=el, wr=wr: _arm(c, spec, sh, el, wr, limb, ol)))
+        za = za * 5.0 + (0.5 if za >= 0 else -0.5)
+        parts.append((za, lambda c, sh=sh, el=el, wr=wr: _arm(c, spec, sh, el, wr, limb, ol)))
+        if anime and side == "right" and spec.prop != "none":
+            parts.append((za + 0.01, lambda c, el=el, wr=wr: look.prop(c, spec, el, wr, limb, scale, ol)))
     # -------- head on top
-    parts.append((3.0, lambda c: _head(c, spec, P, head_c, up, head_h, front, ol)))
+    if anime:
+        eyes = (P[J["right_eye"]], P[J["left_eye"]])
+        parts.append((3.0, lambda c: look.head(c, spec, frame, eyes, front, ol)))
+    else:
+        parts.append((3.0, lambda c: _head(c, spec, P, head_c, up, head_h, front, ol)))
     return parts
 
 
-def _leg(c: _Canvas, spec: CharacterSpec, hip, knee, ank, limb, ol) -> None:
+def _leg(c: Canvas, spec: CharacterSpec, hip, knee, ank, limb, ol) -> None:
     skin, bottom = spec.skin_color, spec.bottom_color
     covered = spec.outfit == "trousers"
-    d = _unit(ank - knee)
+    d = unit(ank - knee)
     toe = ank + d * limb * 0.45 + np.array([0.0, limb * 0.25])
     segs = [(hip, knee, limb * 1.45, bottom if covered else skin),
             (knee, ank, limb * 1.15, bottom if covered else skin)]
+    wear = spec.legwear_color
+    if spec.legwear == "tights" and not covered:
+        segs = [(hip, knee, limb * 1.45, wear), (knee, ank, limb * 1.15, wear)]
+    elif spec.legwear == "thighhighs" and not covered:
+        top = knee + (hip - knee) * 0.4
+        segs += [(top, knee, limb * 1.4, wear), (knee, ank, limb * 1.17, wear)]
+    elif spec.legwear == "socks":
+        segs.append((ank + (knee - ank) * 0.3, ank, limb * 1.2, wear))
     if spec.outfit == "shorts":
         segs.append((hip, hip + (knee - hip) * 0.45, limb * 1.65, bottom))
+    if spec.shoes == "boots":
+        segs.append((ank + (knee - ank) * 0.45, ank, limb * 1.35, spec.shoe_color))
     segs.append((ank, toe, limb * 1.3, spec.shoe_color))
     c.chain(segs, ol)
 
 
-def _arm(c: _Canvas, spec: CharacterSpec, sh, el, wr, limb, ol) -> None:
+def _arm(c: Canvas, spec: CharacterSpec, sh, el, wr, limb, ol) -> None:
     skin, sleeve = spec.skin_color, spec.top_color
-    hand = wr + _unit(wr - el) * limb * 0.3
+    hand = wr + unit(wr - el) * limb * 0.3
     segs = [(sh, el, limb * 1.05, skin), (el, wr, limb * 0.92, skin), (wr, hand, limb * 1.15, skin)]
     if spec.sleeves == "short":
         segs.append((sh, sh + (el - sh) * 0.55, limb * 1.4, sleeve))
     elif spec.sleeves == "long":
         segs += [(sh, el, limb * 1.3, sleeve), (el, el + (wr - el) * 0.85, limb * 1.2, sleeve)]
+    elif spec.sleeves == "puffy":
+        segs += [(sh, sh + (el - sh) * 0.3, limb * 1.75, sleeve)]
     c.chain(segs, ol)
 
 
-def _torso(c: _Canvas, spec: CharacterSpec, P: np.ndarray, limb, ol) -> None:
+def _torso(c: Canvas, spec: CharacterSpec, P: np.ndarray, limb, ol) -> None:
     g = lambda n: P[J[n]]  # noqa: E731
     rs, ls, rh, lh, nk = g("right_shoulder"), g("left_shoulder"), g("right_hip"), g("left_hip"), g("neck")
     mid_h = (rh + lh) / 2
-    down = _unit(mid_h - nk)
+    down = unit(mid_h - nk)
     waist_r = rs + (rh - rs) * 0.62
     waist_l = ls + (lh - ls) * 0.62
     waist_c = (waist_r + waist_l) / 2
     narrow = 0.82 if spec.style == "anime" else 0.92
     waist_r = waist_c + (waist_r - waist_c) * narrow
     waist_l = waist_c + (waist_l - waist_c) * narrow
-    out = lambda p, k: p + _unit(p - (rs + ls + rh + lh) / 4) * limb * k  # noqa: E731
+    out = lambda p, k: p + unit(p - (rs + ls + rh + lh) / 4) * limb * k  # noqa: E731
     hip_r, hip_l = out(rh, 0.55), out(lh, 0.55)
     top = [out(rs, 0.45), nk - down * limb * 0.1, out(ls, 0.45)]
     # lower garment first (trousers/shorts seat), then the top
@@ -239,23 +188,27 @@ def _torso(c: _Canvas, spec: CharacterSpec, P: np.ndarray, limb, ol) -> None:
     c.shaded_poly(np.array(top + [waist_l, hip_l, hip_r, waist_r]), spec.top_color, ol)
     if spec.outfit in ("skirt", "dress"):
         leg_len = np.linalg.norm(g("right_knee") - rh)
-        hem = 0.55 if spec.outfit == "skirt" else 1.05
-        flare = 1.35 if spec.outfit == "skirt" else 1.55
+        hem = spec.skirt_length or (0.55 if spec.outfit == "skirt" else 1.05)
+        flare = spec.skirt_flare or (1.35 if spec.outfit == "skirt" else 1.55)
         across = hip_l - hip_r
         hem_c = (waist_r + waist_l) / 2 + down * (np.linalg.norm(mid_h - waist_c) + leg_len * hem)
         hem_r, hem_l = hem_c - across / 2 * flare, hem_c + across / 2 * flare
         col = spec.bottom_color if spec.outfit == "skirt" else spec.top_color
         c.shaded_poly(np.array([waist_r, waist_l, hem_l, hem_r]), col, ol)
+        if spec.look == "anime":  # pleats
+            for k in (0.25, 0.5, 0.75):
+                c.line(waist_r + (waist_l - waist_r) * k, hem_r + (hem_l - hem_r) * k, max(1.0, ol * 0.6),
+                       shade(col, 0.6))
         c.capsule(waist_r, waist_l, limb * 0.35, spec.accent_color)  # belt / sash
     # collar accent
     c.capsule(top[0] * 0.3 + nk * 0.7, top[2] * 0.3 + nk * 0.7, limb * 0.3, spec.accent_color)
 
 
-def _neck(c: _Canvas, spec: CharacterSpec, neck, head_c, up, head_h, limb, ol) -> None:
+def _neck(c: Canvas, spec: CharacterSpec, neck, head_c, up, head_h, limb, ol) -> None:
     c.shaded_capsule(neck + up * limb * 0.2, neck + up * head_h * 0.3, limb * 0.85, spec.skin_color, ol)
 
 
-def _back_hair(c: _Canvas, spec: CharacterSpec, head_c, up, head_h, ol) -> None:
+def _back_hair(c: Canvas, spec: CharacterSpec, head_c, up, head_h, ol) -> None:
     side = np.array([-up[1], up[0]])
     col = spec.hair_color
     if spec.hair_style in ("long",):
@@ -272,7 +225,7 @@ def _back_hair(c: _Canvas, spec: CharacterSpec, head_c, up, head_h, ol) -> None:
         c.shaded_capsule(root, root - up * head_h * 1.0 + side * head_h * 0.15, head_h * 0.28, col, ol)
 
 
-def _head(c: _Canvas, spec: CharacterSpec, P: np.ndarray, head_c, up, head_h, front: bool, ol) -> None:
+def _head(c: Canvas, spec: CharacterSpec, P: np.ndarray, head_c, up, head_h, front: bool, ol) -> None:
     ang = float(np.degrees(np.arctan2(up[0], -up[1])))
     side = np.array([-up[1], up[0]])
     face_w, face_h = head_h * (0.47 if spec.style == "anime" else 0.4), head_h * 0.5
@@ -316,4 +269,4 @@ def _head(c: _Canvas, spec: CharacterSpec, P: np.ndarray, head_c, up, head_h, fr
     if spec.style == "human":
         nose = P[J["nose"]]
         c.capsule(nose + up * face_h * 0.1, nose - up * face_h * 0.08, max(1.0, face_w * 0.08),
-                  _shade(spec.skin_color, 0.85))
+                  shade(spec.skin_color, 0.85))

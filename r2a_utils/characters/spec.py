@@ -14,7 +14,13 @@ from r2a_utils.skeleton import J, LIMBS, NUM_JOINTS
 
 HAIR_STYLES = ("short", "bob", "long", "twintails", "ponytail", "spiky")
 OUTFITS = ("dress", "skirt", "trousers", "shorts")
-SLEEVES = ("long", "short", "none")
+SLEEVES = ("long", "short", "none", "puffy")
+LOOKS = ("classic", "anime")  # classic: the kit's first characters (round head, cap of hair); anime: below
+EYE_STYLES = ("round", "sharp", "sparkle", "calm")
+LEGWEAR = ("none", "socks", "thighhighs", "tights")
+SHOES = ("shoes", "boots")
+ACCESSORIES = ("none", "bow", "hat", "cat_ears", "wings", "cape")
+PROPS = ("none", "staff", "sword", "bag")
 
 RGB = tuple[int, int, int]
 HELD_OUT_SEED = 1_000_000  # characters and poses drawn from this seed on are never trained on
@@ -47,6 +53,19 @@ class CharacterSpec:
     accent_color: RGB = (220, 60, 80)
     outfit: str = "skirt"
     sleeves: str = "short"
+    # The anime look (``look='anime'``); the defaults draw the classic characters unchanged.
+    look: str = "classic"
+    eye_style: str = "round"
+    hair_length: float = 1.5  # long back hair below the head centre, in head heights
+    skirt_length: float = 0.0  # hem below the hips as a share of the thigh; 0: the outfit's usual
+    skirt_flare: float = 0.0  # hem width / hip width; 0: the outfit's usual
+    legwear: str = "none"
+    legwear_color: RGB = (40, 40, 52)
+    shoes: str = "shoes"
+    accessory: str = "none"
+    prop: str = "none"
+    line_width: float = 1.0  # outline width relative to the usual
+    blush: bool = False
 
     @property
     def head(self) -> float:
@@ -102,8 +121,14 @@ def _hsv(h: float, s: float, v: float) -> RGB:
     return int(r * 255), int(g * 255), int(b * 255)
 
 
-def random_character(seed: int, style: str = "anime") -> CharacterSpec:
-    """A character drawn from seed ``seed``: same seed, same character, pixel for pixel."""
+def random_character(seed: int, style: str = "anime", look: str = "anime") -> CharacterSpec:
+    """A character drawn from seed ``seed``: same seed, same character, pixel for pixel.
+
+    ``look='anime'`` (default) draws the anime-looking characters; ``'classic'`` the kit's
+    first, simpler characters (round head, cylinder limbs), exactly as before.
+    """
+    if look not in LOOKS:
+        raise ValueError(f"random_character: look must be one of {', '.join(LOOKS)}, not {look!r}")
     rng = np.random.default_rng(seed)
     u = rng.uniform
     if style == "human":
@@ -116,8 +141,39 @@ def random_character(seed: int, style: str = "anime") -> CharacterSpec:
             bottom_color=_hsv(u(0.55, 0.65), u(0.4, 0.7), u(0.25, 0.5)), shoe_color=(40, 40, 45),
             accent_color=(230, 230, 230), outfit="trousers", sleeves="short",
         )
+    if look == "classic":
+        return _classic_character(seed, rng)
     head_ratio = float(3.0 + 4.5 * u(0, 1) ** 1.3)  # more chibi and mid than tall
     chibi = (8.0 - head_ratio) / 5.0  # 1 for chibi, 0 for tall
+    hair_h = u(0, 1)
+    palette_h = u(0, 1)  # outfits in a related palette: a main hue and its neighbours or complement
+    outfit = str(rng.choice(OUTFITS, p=[0.3, 0.35, 0.15, 0.2]))
+    pick = lambda options, p=None: str(rng.choice(options, p=p))  # noqa: E731
+    return CharacterSpec(
+        seed=seed, style="anime", head_ratio=head_ratio,
+        shoulder_width=u(1.1, 1.6) + 0.3 * (1 - chibi), hip_width=u(0.75, 1.1) + 0.2 * (1 - chibi),
+        torso_frac=u(0.38, 0.48) + 0.05 * chibi, arm_frac=u(0.9, 1.1), limb_thickness=u(0.4, 0.65),
+        hair_style=pick(HAIR_STYLES, [0.12, 0.14, 0.32, 0.16, 0.16, 0.10]),
+        hair_color=_hsv(hair_h, u(0.2, 0.85), u(0.3, 1.0)) if rng.random() < 0.8 else _hsv(0.08, 0.05, u(0.15, 0.97)),
+        skin_color=_hsv(u(0.04, 0.08), u(0.08, 0.22), u(0.96, 1.0)),
+        eye_color=_hsv(u(0, 1), u(0.6, 1.0), u(0.55, 0.95)),
+        top_color=_hsv(palette_h + rng.choice([0, 0.08, 0.5]), u(0.05, 0.7), u(0.75, 1.0)),
+        bottom_color=_hsv(palette_h + u(-0.08, 0.08), u(0.3, 0.9), u(0.2, 0.85)),
+        shoe_color=_hsv(u(0, 1), u(0.1, 0.7), u(0.12, 0.5)),
+        accent_color=_hsv(palette_h + 0.5 + u(-0.1, 0.1), u(0.6, 1.0), u(0.7, 1.0)),
+        outfit=outfit, sleeves=pick(SLEEVES, [0.3, 0.3, 0.2, 0.2]),
+        look="anime", eye_style=pick(EYE_STYLES), hair_length=u(1.2, 4.5),
+        skirt_length=u(0.25, 0.7) if outfit == "skirt" else u(0.6, 1.6), skirt_flare=u(1.15, 1.9),
+        legwear=pick(LEGWEAR, [0.35, 0.2, 0.3, 0.15]), legwear_color=_hsv(u(0, 1), u(0, 0.4), u(0.1, 1.0)),
+        shoes=pick(SHOES), accessory=pick(ACCESSORIES, [0.3, 0.2, 0.12, 0.12, 0.12, 0.14]),
+        prop=pick(PROPS, [0.55, 0.15, 0.15, 0.15]), line_width=u(0.6, 1.8), blush=bool(rng.random() < 0.5),
+    )
+
+
+def _classic_character(seed: int, rng: np.random.Generator) -> CharacterSpec:
+    u = rng.uniform
+    head_ratio = float(3.0 + 4.5 * u(0, 1) ** 1.3)
+    chibi = (8.0 - head_ratio) / 5.0
     hair_h = u(0, 1)
     return CharacterSpec(
         seed=seed, style="anime", head_ratio=head_ratio,
@@ -131,5 +187,5 @@ def random_character(seed: int, style: str = "anime") -> CharacterSpec:
         bottom_color=_hsv(u(0, 1), u(0.3, 0.9), u(0.3, 0.9)),
         shoe_color=_hsv(u(0, 1), u(0.2, 0.8), u(0.2, 0.6)),
         accent_color=_hsv(u(0, 1), u(0.6, 1.0), u(0.7, 1.0)),
-        outfit=str(rng.choice(OUTFITS)), sleeves=str(rng.choice(SLEEVES)),
+        outfit=str(rng.choice(OUTFITS)), sleeves=str(rng.choice(SLEEVES[:3])),
     )
