@@ -47,6 +47,7 @@ def main() -> None:
             lambda t: render_character(spec, tr.keypoints[t], (w, h), tr.scale, tr.depth[t]), a.frames))
     print(f"stage1 render {w}x{h}: {np.median(fps_by_seed):.0f} frames/s (median of 5 characters, "
           f"min {min(fps_by_seed):.0f})")
+    bench_anime_characters()
     video = sample_video(num_frames=48)
     t0 = time.perf_counter()
     frames = list(VideoReader(video))
@@ -100,20 +101,52 @@ def bench_pose(video: str | None) -> None:
         print(f"stage2a smoothing {method}: {len(kps) / (time.perf_counter() - t0):.0f} frames/s")
 
 
+def bench_anime_characters(n: int = 200) -> None:
+    """Stage 1 for the pose network: anime-look characters in random poses at 256x256."""
+    from r2a_utils.characters import Motion, random_pose
+
+    rng = np.random.default_rng(0)
+    jobs = []
+    for seed in range(n):
+        spec = random_character(seed)
+        tr = layout_for_character(Motion(random_pose(rng, spec.rest_pose(), 180.0, 0.2)[None], 24.0, "p"),
+                                  spec, (256, 256), margin=0.04)
+        jobs.append((spec, tr))
+    fps = frames_per_second(lambda t: render_character(jobs[t][0], jobs[t][1].keypoints[0], (256, 256),
+                                                       jobs[t][1].scale, jobs[t][1].depth[0]), n)
+    print(f"stage1 anime characters, {n} different ones in random poses at 256x256: {fps:.0f} renders/s")
+
+
 def bench_anime_pose() -> None:
-    """Stage 2a (anime side): anime pose network, milliseconds per character image (embedded character)."""
+    """Stage 2a (anime side): milliseconds per character picture (embedded character; a real
+    drawing in a busy scene when the shared data is here), and Table 1 on the 16 real
+    development drawings: PCKh@0.5 and whole poses found, per estimator."""
+    from r2a_utils.data import default_mirror
     from r2a_utils.pose.anime import WEIGHTS, AnimePoseEstimator
+    from r2a_utils.pose.anime.evaluate import table_1
     from r2a_utils.samples import sample_character
 
     if not WEIGHTS.exists():
-        print("stage2b anime pose: no shipped weights, skipped")
+        print("stage2a anime pose: no shipped weights, skipped")
         return
     est = AnimePoseEstimator()
     path = sample_character()
     est.estimate_image(path)  # warm-up
     fps = frames_per_second(lambda t: est.estimate_image(path), 30)
-    print(f"stage2b anime pose ({est.cfg.input_size}px input, {est.device}): {1000 / fps:.1f} ms per image "
-          f"incl. loading and cropping")
+    print(f"stage2a anime pose ({est.cfg.input_size}px input, {est.device}): {1000 / fps:.1f} ms per image "
+          f"incl. loading, cropping and the mediapipe check")
+    mirror = default_mirror()
+    dev = mirror / "anime_drawings_dev" if mirror else None
+    if dev is None or not dev.is_dir():
+        print("stage2a anime pose on real drawings: shared data not here, skipped")
+        return
+    busy = dev / "1637864.jpg"
+    net = AnimePoseEstimator(use_human_model=False)
+    fps = frames_per_second(lambda t: net.estimate_image(busy), 10)
+    print(f"stage2a anime network alone, a 430x600 drawing in a busy scene: {1000 / fps:.1f} ms per image")
+    for name, r in table_1(dev, mirror / "anime_drawings_dataset" / "data.json").items():
+        print(f"stage2a {name} on {r['images']} real drawings: PCKh@0.5 {r['pckh']:.3f}, whole poses "
+              f"{r['complete']}, plausible standing {r['plausible']}")
 
 
 def bench_normalize() -> None:

@@ -8,9 +8,11 @@ Which network gives the perceptual features is part of the training config:
   (548 MB) are used only when already in torch's cache (``torch.hub.get_dir()``); a config
   that asks for them when they are absent fails with the path and the command that fetches
   them. There is no silent fallback.
-- ``"anime_pose"``: the first three stages of the kit's own anime pose network (shipped,
-  845 KB). Its features are tuned to anime characters' parts, which is what the output's
-  shape has to get right; the default for the CPU config.
+- ``"anime_pose"``: the first three stages of the kit's own first anime pose network
+  (``WEIGHTS_V1``, shipped, 845 KB; frozen here so the shipped sample generator's recipe
+  stays reproducible when the pose weights move on). Its features are tuned to anime
+  characters' parts, which is what the output's shape has to get right; the default for
+  the CPU config.
 - ``"none"``: L1 and adversarial only (for ablations).
 
 Taught in notebooks/04_train_pose_transfer.ipynb.
@@ -71,9 +73,9 @@ class PerceptualLoss(nn.Module):
                                       if k.startswith("features.")})
             self.stages.extend([features[:2], features[2:7], features[7:12]])  # relu1_1, relu2_1, relu3_1
         elif network == "anime_pose":
-            from r2a_utils.pose.anime import AnimePoseEstimator
+            from r2a_utils.pose.anime.model import WEIGHTS_V1, load_weights
 
-            trunk = AnimePoseEstimator(device="cpu", use_human_model=False).model
+            trunk = load_weights(WEIGHTS_V1)[1]
             self.stages.extend([trunk.s4[:1], trunk.s4[1:], trunk.s8])  # strides 2, 4, 8
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))

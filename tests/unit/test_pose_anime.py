@@ -6,6 +6,7 @@ from r2a_utils.picture import CharacterImageError
 from r2a_utils.pose.anime import WEIGHTS, AnimePoseConfig, AnimePoseEstimator, decode_heatmaps, require_confident_pose
 from r2a_utils.pose.anime.estimator import _legs_agree, plausible_standing_pose
 from r2a_utils.pose.anime.evaluate import evaluate_procedural
+from r2a_utils.pose.anime.model import WEIGHTS_V1
 from r2a_utils.pose.anime.synth import synth_sample
 from r2a_utils.pose.anime.train import train_anime_pose
 from r2a_utils.samples import sample_character
@@ -32,6 +33,59 @@ def test_synthetic_samples_and_a_training_smoke_run(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="bad.pt: not a PyTorch weights file"):
         AnimePoseEstimator(tmp_path / "bad.pt")
+
+
+def test_domain_randomisation_styles_and_framings():
+    """Issue 16: backgrounds, drawing styles and framings vary; keypoints stay exact, joints
+    cut off by a framing are marked absent (confidence 0) rather than guessed."""
+    from r2a_utils.pose.anime.augment import background, halftone, line_art, restyle
+
+    rng = np.random.default_rng(0)
+    s = 96
+    bgs = [background(rng, s) for _ in range(40)]
+    assert all(b.shape == (s, s, 3) and b.dtype == np.float32 and 0 <= b.min() and b.max() <= 255 for b in bgs)
+    assert len({round(float(b.std()), 1) for b in bgs}) > 20  # flat ones, busy ones
+    img = np.full((s, s, 3), 200, np.float32)
+    img[20:70, 30:60] = (200, 40, 40)
+    img[20:70, 28:30] = 20  # an outline
+    art = line_art(img, rng)
+    assert len(np.unique(art)) == 2 and art[40, 29].mean() < 80 and art[5, 5].mean() > 200
+    tone = halftone(img, rng)
+    assert set(np.unique(tone)) <= {20.0, 255.0}
+    out = restyle(img, rng)
+    assert out.shape == img.shape
+    cfg = AnimePoseConfig(input_size=96, crop_fraction=1.0)  # every picture framed at the thighs or knees
+    cut = [synth_sample(rng, cfg)[1] for _ in range(12)]
+    legs = [J["right_ankle"], J["left_ankle"]]
+    assert np.mean([k[legs, 2].mean() for k in cut]) < 0.5  # ankles mostly out of the picture
+    assert all(np.isfinite(k).all() for k in cut)  # no NaN reaches the heatmap targets
+
+
+def test_real_people_from_real_videos(shared):
+    """Real frames with mediapipe's keypoints (the videos, never the scored drawings)."""
+    from r2a_utils.pose.anime.augment import RealPeople
+
+    real = RealPeople(shared / "videos", every=6)
+    assert len(real) >= 15 and len(real.backdrops) >= 5
+    crop, kps = real.crops[0]
+    h, w = crop.shape[:2]
+    body = kps[:14, :2]
+    assert max(h, w) <= 320 and (body >= 0).all() and (body[:, 0] <= w).all() and (body[:, 1] <= h).all()
+    cfg = AnimePoseConfig(input_size=96, real_fraction=1.0)
+    img, k, head = synth_sample(np.random.default_rng(1), cfg, real=real)
+    assert img.shape == (96, 96, 3) and k[:14, 2].sum() >= 10 and head > 2
+
+
+def test_training_saves_whole_checkpoints_along_the_way(tmp_path):
+    """A long run writes a usable file every ``save_every`` steps and stops at ``max_minutes``."""
+    cfg = AnimePoseConfig().smoke().replace(steps=5, save_every=2, input_size=64)
+    seen = []
+    ckpt = train_anime_pose(cfg, tmp_path / "w.pt", progress=False, log_every=1,
+                            on_log=lambda e: seen.append(AnimePoseEstimator(tmp_path / "w.pt").history[-1]["step"]
+                                                         if (tmp_path / "w.pt").exists() else 0))
+    assert seen == [0, 0, 2, 2, 4] and ckpt["history"][-1]["step"] == 5
+    quick = train_anime_pose(cfg.replace(steps=1000, max_minutes=1e-4), tmp_path / "q.pt", progress=False)
+    assert quick["history"][-1]["step"] < 1000 and (tmp_path / "q.pt").exists()
 
 
 def test_missing_joints_point_to_a_joints_file():
@@ -134,6 +188,6 @@ def test_table_1_on_real_drawings_from_the_command_line(tmp_path, shared, capsys
     for row in ("real19", "real69", "real89", "mix", "mobileNet", "anime network", "mediapipe human model",
                 "combined (what the CLI uses)"):
         assert row in out
-    assert out.count(f"2 drawings in {tmp_path}") == 3 and "per joint" in out
+    assert out.count(f"2 drawings in {tmp_path}") == 3 + WEIGHTS_V1.exists() and "per joint" in out
     with pytest.raises(SystemExit):
         main(["eval", "--drawings", str(tmp_path)])  # the two go together

@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default=None, help="YAML of AnimePoseConfig keys to change")
     ap.add_argument("--gpu-config", action="store_true", help="the bigger Colab/GPU schedule")
     ap.add_argument("--init", default=None, help="start training from these weights (fine-tuning)")
+    ap.add_argument("--real-videos", default=None, metavar="DIR",
+                    help="train: a folder of real videos; its people (mediapipe's keypoints as labels) join the "
+                         "training, and its frames give backdrops (the shipped weights used ../shared/data/videos)")
     ap.add_argument("--drawings", help="eval: a folder of real anime drawings to score on (Table 1)")
     ap.add_argument("--annotations", help="eval: their Anime Drawings Dataset json (data.json or test.json)")
     a = ap.parse_args(argv)
@@ -43,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
             cfg = AnimePoseConfig()
             cfg = cfg.gpu() if a.gpu_config else cfg
             cfg = cfg.overlay(a.config) if a.config else cfg
+            if a.real_videos:
+                if not Path(a.real_videos).is_dir():
+                    raise ConfigError(f"--real-videos {a.real_videos}: not a folder")
+                cfg = cfg.replace(real_videos=str(a.real_videos))
             ckpt = train_anime_pose(cfg, a.out, on_log=lambda e: print(json.dumps(e), flush=True), init_weights=a.init)
             print(f"saved {a.out} after {ckpt['history'][-1]['seconds']} s")
         weights = a.out if a.cmd == "train" else (a.weights or WEIGHTS)

@@ -28,9 +28,10 @@ class AnimePoseEstimator:
     human estimator); ``estimate_image`` takes a file or array and handles odd inputs."""
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", flip_test: bool = True,
-                 use_human_model: bool = True):
+                 use_human_model: bool = True, second_look: bool = True):
 
         self.flip_test = flip_test
+        self.second_look = second_look
         self.use_human_model = use_human_model
         self._human = None
         self.last_source = None
@@ -77,13 +78,32 @@ class AnimePoseEstimator:
         """Pose ``(18, 3)`` of the character in any picture, in that picture's pixels.
 
         The character is cut to its box (alpha or plain background) and letterboxed to the
-        network's square input; absent joints are NaN. With ``use_human_model`` (default: the
+        network's square input; absent joints are NaN. With ``second_look`` (the default), when
+        the first estimate's skeleton fills much less than that box (a character in a busy
+        scene), the network looks again at the skeleton's own box, at a higher resolution. With ``use_human_model`` (default: the
         estimator's setting) mediapipe's human model also looks at the picture, and its answer
         wins when it is confident and plausible: it is the better model for drawings with
         near-human proportions, ours for stylised (big-head, short-limb) characters.
         """
         pic = load_picture(image)
         rgb, box = pic.rgb, pic.box()
+        kps = self._estimate_in(rgb, box)
+        if self.second_look:
+            closer = skeleton_box(kps, rgb.shape[1], rgb.shape[0])
+            if closer is not None and _area(closer) < 0.6 * _area(box):
+                again = self._estimate_in(rgb, closer)
+                if np.isnan(again[:14, 0]).sum() <= np.isnan(kps[:14, 0]).sum():  # never lose joints
+                    kps = again
+        self.last_source = "anime network"
+        if self.use_human_model if use_human_model is None else use_human_model:
+            human = self._human_pose(rgb)
+            if human is not None and plausible_standing_pose(human, box) and _legs_agree(human, kps):
+                self.last_source = "mediapipe human model"
+                return human
+        return kps
+
+    def _estimate_in(self, rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        """The network on ``box`` of the picture, letterboxed to its square input; picture pixels out."""
         x0, y0, x1, y1 = box
         crop = rgb[y0:y1, x0:x1]
         s = self.cfg.input_size
@@ -95,12 +115,6 @@ class AnimePoseEstimator:
         kps = self.estimate(canvas[None])[0]
         kps[:, 0] = (kps[:, 0] - ox) / k + x0
         kps[:, 1] = (kps[:, 1] - oy) / k + y0
-        self.last_source = "anime network"
-        if self.use_human_model if use_human_model is None else use_human_model:
-            human = self._human_pose(rgb)
-            if human is not None and plausible_standing_pose(human, box) and _legs_agree(human, kps):
-                self.last_source = "mediapipe human model"
-                return human
         return kps
 
     def _human_pose(self, rgb: np.ndarray) -> np.ndarray | None:
@@ -115,6 +129,25 @@ class AnimePoseEstimator:
         if np.isnan(conf).any() or conf.mean() < self.cfg.human_model_confidence:
             return None
         return kps
+
+
+def _area(box: tuple[int, int, int, int]) -> int:
+    return max(0, box[2] - box[0]) * max(0, box[3] - box[1])
+
+
+def skeleton_box(kps: np.ndarray, width: int, height: int, margin: float = 0.25) -> tuple[int, int, int, int] | None:
+    """A square-ish box around a first estimate's body joints, with room for hair, hands and
+    feet (``margin`` of the skeleton's size on each side), inside the picture; None when the
+    first look found too little (fewer than 8 body joints) to say where the character is."""
+    body = kps[:14, :2]
+    found = body[~np.isnan(body).any(axis=1)]
+    if len(found) < 8:
+        return None
+    (x0, y0), (x1, y1) = found.min(0), found.max(0)
+    size = max(x1 - x0, y1 - y0)
+    pad = margin * size + 0.1 * size
+    box = (int(max(0, x0 - pad)), int(max(0, y0 - pad * 1.3)), int(min(width, x1 + pad)), int(min(height, y1 + pad)))
+    return box if box[2] - box[0] > 8 and box[3] - box[1] > 8 else None
 
 
 def _legs_agree(a: np.ndarray, b: np.ndarray, tolerance: float = 0.15) -> bool:

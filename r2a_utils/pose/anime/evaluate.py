@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from r2a_utils.picture import load_picture
-from r2a_utils.pose.anime.model import AnimePoseConfig
+from r2a_utils.pose.anime.model import WEIGHTS, WEIGHTS_V1, AnimePoseConfig
 from r2a_utils.pose.anime.synth import procedural_test_set
 from r2a_utils.skeleton import J, KeypointError
 
@@ -37,6 +37,49 @@ def evaluate_procedural(estimator, n: int = 200, alpha: float = 0.5, seed: int =
     found = ~np.isnan(preds[..., 0]) & ~np.isnan(gt[..., 0])
     return {"pckh": score, "per_joint": per_joint.tolist(),
             "found": float(found.sum() / (~np.isnan(gt[..., 0])).sum()), "images": n}
+
+
+def procedural_scenes(n: int = 60, seed: int = 54321, size: tuple[int, int] = (300, 400)):
+    """``n`` held-out characters as whole *pictures*: each drawn at 35-80 % of the picture's
+    height somewhere on a random background (scenes, clouds, lettering...), as characters sit
+    in real illustrations. Scored through ``estimate_image`` (box, letterbox, second look).
+    Returns ``(pictures (n, H, W, 3), keypoints (n, 18, 3), head segments (n,))``."""
+    from r2a_utils.characters import Motion, layout_for_character, random_character, random_pose, render_character
+    from r2a_utils.characters.spec import HELD_OUT_SEED
+    from r2a_utils.pose.anime.augment import background
+
+    rng = np.random.default_rng(seed)
+    w, h = size
+    pics, kps, heads = [], [], []
+    for i in range(n):
+        spec = random_character(HELD_OUT_SEED + 10_000 + i)
+        frac = rng.uniform(0.35, 0.8)
+        cw, ch = int(w * frac), int(h * frac)
+        track = layout_for_character(Motion(random_pose(rng, spec.rest_pose())[None], 24.0, "p"), spec, (cw, ch),
+                                     margin=0.04)
+        rgba = render_character(spec, track.keypoints[0], (cw, ch), track.scale, track.depth[0]).rgba
+        ox, oy = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+        canvas = background(rng, max(w, h))[:h, :w]
+        a = rgba[..., 3:4] / 255.0
+        canvas[oy:oy + ch, ox:ox + cw] = rgba[..., :3] * a + canvas[oy:oy + ch, ox:ox + cw] * (1 - a)
+        k = track.keypoints[0].astype(np.float32).copy()
+        k[:, 0] += ox
+        k[:, 1] += oy
+        pics.append(np.clip(canvas, 0, 255).astype(np.uint8))
+        kps.append(k)
+        heads.append(spec.head * track.scale * 0.55)
+    return np.stack(pics), np.stack(kps), np.array(heads, np.float32)
+
+
+def evaluate_scenes(estimator, n: int = 60, alpha: float = 0.5, seed: int = 54321) -> dict:
+    """PCKh@alpha of ``estimator.estimate_image`` on ``procedural_scenes``: the whole-picture
+    path (finding the character, cropping, a second look) on held-out characters."""
+    from r2a_utils.metrics import pckh
+
+    pics, gt, head = procedural_scenes(n, seed)
+    preds = np.stack([estimator.estimate_image(p) for p in pics])
+    score, per_joint = pckh(preds, gt, head, alpha)
+    return {"pckh": score, "per_joint": per_joint.tolist(), "images": n}
 
 
 def load_anime_drawings(json_path: str | os.PathLike) -> list[dict]:
@@ -64,11 +107,15 @@ def evaluate_anime_drawings(estimator, entries: list[dict], images_root: str | o
 
     The head segment is the annotated head-neck distance, as in the dataset's paper. Images
     are looked up by ``file_name`` (and by its base name); missing ones are counted, not scored.
+    Also counted: ``complete`` (all 14 body joints found) and ``plausible`` (complete and
+    passing ``plausible_standing_pose``). ``predictions``, ``files`` and ``truth`` (in the
+    annotation's pixels) are kept for figures (``drawings_sheet``).
     """
     from r2a_utils.metrics import pckh
+    from r2a_utils.pose.anime.estimator import plausible_standing_pose
 
     root = Path(images_root)
-    preds, gts, heads, missing = [], [], [], 0
+    preds, gts, heads, files, scales, missing, complete, plausible = [], [], [], [], [], 0, 0, 0
     for e in entries:
         f = next((c for c in (root / e["file_name"], root / Path(e["file_name"]).name) if c.exists()), None)
         if f is None:
@@ -77,22 +124,58 @@ def evaluate_anime_drawings(estimator, entries: list[dict], images_root: str | o
         pic = load_picture(f)
         k = e["size"][0] / pic.size[0]  # annotations live in the image shrunk to fit 800x600
         pred = estimator.estimate_image(pic)
+        whole = not np.isnan(pred[:14, :2]).any()
+        complete += whole
+        plausible += whole and plausible_standing_pose(pred, pic.box())
         pred[:, :2] *= k
         preds.append(pred)
         gts.append(e["keypoints"])
         heads.append(np.linalg.norm(e["head"] - e["keypoints"][J["neck"], :2]))
+        files.append(f)
+        scales.append(k)
     if not preds:
         return {"pckh": float("nan"), "per_joint": [], "images": 0, "missing": missing}
     score, per_joint = pckh(np.stack(preds), np.stack(gts), np.array(heads), alpha)
-    return {"pckh": score, "per_joint": per_joint.tolist(), "images": len(preds), "missing": missing}
+    return {"pckh": score, "per_joint": per_joint.tolist(), "images": len(preds), "missing": missing,
+            "complete": complete, "plausible": plausible, "predictions": preds, "truth": gts,
+            "heads": heads, "files": files, "scales": scales}
+
+
+def drawings_sheet(result: dict, height: int = 300, ncols: int = 8) -> np.ndarray:
+    """A contact sheet of ``evaluate_anime_drawings``' pictures: the truth in green, the
+    estimate as an OpenPose skeleton, and per picture how many body joints fall within
+    PCKh@0.5."""
+    import cv2
+
+    from r2a_utils.viz import draw_skeleton, image_grid
+
+    tiles, titles = [], []
+    for f, pred, gt, head, k in zip(result["files"], result["predictions"], result["truth"], result["heads"],
+                                    result["scales"]):
+        img = load_picture(f).rgb.copy()  # annotation pixels = picture pixels * k
+        for g in gt[:14, :2]:
+            if not np.isnan(g).any():
+                cv2.circle(img, tuple(int(v) for v in g / k), max(3, img.shape[0] // 120), (0, 200, 0), -1)
+        shown = pred.copy()
+        shown[:, :2] /= k
+        img = draw_skeleton(img, shown)
+        d = np.linalg.norm(pred[:14, :2] - gt[:14, :2], axis=1)
+        ok = int(np.sum(np.nan_to_num(d, nan=np.inf) <= 0.5 * head))
+        h = height
+        tiles.append(cv2.resize(img, (max(1, round(img.shape[1] * h / img.shape[0])), h)))
+        titles.append(f"{Path(f).stem}: {ok}/{int((~np.isnan(gt[:14, 0])).sum())}")
+    width = max(t.shape[1] for t in tiles)
+    tiles = [np.pad(t, ((0, 0), (0, width - t.shape[1]), (0, 0)), constant_values=255) for t in tiles]
+    return image_grid(tiles, ncols=ncols, titles=titles)
 
 
 def drawing_estimators(weights: str | os.PathLike | None = None) -> dict:
     """The estimators Table 1 compares, each with ``estimate_image(picture) -> (18, 3)``: the
-    anime network alone, mediapipe's human model alone, and the two combined as the CLI
-    uses them (mediapipe's answer when confident, plausible and agreeing on the legs)."""
+    anime network alone (``weights``, default the shipped ones), the first shipped weights
+    (v1: classic characters, no domain randomisation) when present, mediapipe's human model
+    alone, and the network and mediapipe combined as the CLI uses them (mediapipe's answer
+    when confident, plausible and agreeing on the legs)."""
     from r2a_utils.pose.anime.estimator import AnimePoseEstimator
-    from r2a_utils.pose.anime.model import WEIGHTS
     from r2a_utils.pose.human import HumanPoseEstimator
 
     class _Human:
@@ -103,8 +186,12 @@ def drawing_estimators(weights: str | os.PathLike | None = None) -> dict:
             return self.est.estimate_images([load_picture(image).rgb])[0]
 
     w = weights or WEIGHTS
-    return {"anime network": AnimePoseEstimator(w, use_human_model=False), "mediapipe human model": _Human(),
-            "combined (what the CLI uses)": AnimePoseEstimator(w, use_human_model=True)}
+    found = {"anime network": AnimePoseEstimator(w, use_human_model=False)}
+    if WEIGHTS_V1.exists():
+        found["anime network, v1 weights"] = AnimePoseEstimator(WEIGHTS_V1, use_human_model=False)
+    found["mediapipe human model"] = _Human()
+    found["combined (what the CLI uses)"] = AnimePoseEstimator(w, use_human_model=True)
+    return found
 
 
 def table_1(drawings: str | os.PathLike, annotations: str | os.PathLike,
@@ -127,13 +214,15 @@ def print_table_1(scores: dict[str, dict], test_images: str) -> None:
     """The report's five rows beside the kit's, with per-joint figures for the kit's."""
     from r2a_utils.skeleton import JOINTS
 
-    print(f"{'estimator':<40}{'test images':<44}{'PCKh@0.5 (%)':>12}")
+    print(f"{'estimator':<40}{'test images':<44}{'PCKh@0.5 (%)':>12}{'whole poses':>13}")
     for row, value in REPORT_TABLE_1.items():
         print(f"{'report: GCCPM, ' + row:<40}{'Anime Drawings Dataset test split':<44}{value:>12.2f}")
     for name, r in scores.items():
         where = f"{r['images']} {test_images}"
-        print(f"{'kit: ' + name:<40}{where:<44}{100 * r['pckh']:>12.2f}")
-    print("(the test images differ: the report's test split is not redistributable)")
+        whole = f"{r.get('complete', 0)} ({r.get('plausible', 0)})"
+        print(f"{'kit: ' + name:<40}{where:<44}{100 * r['pckh']:>12.2f}{whole:>13}")
+    print("(the test images differ: the report's test split is not redistributable; whole poses: all 14 body "
+          "joints found, in brackets also plausible for a standing figure)")
     body = JOINTS[:14]
     print(f"{'per joint':<40}" + "".join(f"{n.replace('right_', 'R').replace('left_', 'L')[:6]:>7}" for n in body))
     for name, r in scores.items():

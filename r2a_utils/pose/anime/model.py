@@ -26,6 +26,10 @@ from r2a_utils.skeleton import NUM_JOINTS
 from r2a_utils.tensors import IMAGENET_MEAN, IMAGENET_STD, brief, float_state, load_weights_file
 
 WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "anime_pose.pt"
+# The first shipped weights (classic characters, 128 px, no domain randomisation): Table 1's
+# "v1" row, and the frozen features of Stage 3's perceptual loss (the shipped sample
+# generator was trained with them, so its recipe stays reproducible).
+WEIGHTS_V1 = WEIGHTS.with_name("anime_pose_v1.pt")
 WEIGHTS_FORMAT = "r2a-anime-pose-v1"
 _MEAN = np.array(IMAGENET_MEAN, np.float32)
 _STD = np.array(IMAGENET_STD, np.float32)
@@ -39,20 +43,26 @@ class AnimeWeightsError(InputFileError, ValueError):
 class AnimePoseConfig(StageConfig):
     """Network size, synthetic data and training schedule. Saved inside the weights file."""
 
-    input_size: int = 128  # square input; heatmaps at a quarter of it
+    input_size: int = 160  # square input; heatmaps at a quarter of it
     width: int = 64  # channels of the decoder and refinement stage
     sigma: float = 1.5  # heatmap Gaussian, in heatmap cells
-    steps: int = 4000
+    steps: int = 9000
     batch_size: int = 16
     lr: float = 2e-3
     weight_decay: float = 1e-4
     seed: int = 0
     num_train_characters: int = 100_000  # seeds 0 .. n-1; the held-out set starts at HELD_OUT_SEED (characters.spec)
+    sit_prob: float = 0.15  # share of poses sitting or crouching
+    crop_fraction: float = 0.12  # share of pictures framed at the thighs or knees
+    real_videos: str = ""  # folder of real videos: people with mediapipe's keypoints join the training
+    real_fraction: float = 0.12  # share of a batch from real_videos (when given)
+    max_minutes: float = 80.0  # stop after this long (0: no limit); the schedule follows steps or time, whichever ends first
+    save_every: int = 500  # steps between checkpoints written to the output file
     device: str = "auto"
     min_confidence: float = 0.25  # below this a joint is reported as not found
     human_model_confidence: float = 0.95  # mediapipe's answer is considered when its body joints average this
 
-    SMOKE_OVERRIDES = {"steps": 6, "batch_size": 4}
+    SMOKE_OVERRIDES = {"steps": 6, "batch_size": 4, "real_videos": ""}
 
     def gpu(self) -> AnimePoseConfig:
         """The Colab/GPU size: larger input, wider decoder, longer schedule."""

@@ -1,6 +1,8 @@
 """Synthetic training pictures for the anime pose network: procedural characters in random
-poses, with exact keypoints, under strong augmentation (scale, rotation, left/right flips
-with joint swap, colour jitter, random backgrounds, occluders), and the heatmap targets.
+poses (front, three-quarter and back views; standing, sitting, crouching; framed full length
+or cut at the thighs), with exact keypoints, under strong augmentation (scale, rotation,
+left/right flips with joint swap, occluders) and domain randomisation (``augment``:
+backgrounds, drawing styles, real people from real videos), and the heatmap targets.
 
 Taught in notebooks/02_pose_estimation.ipynb.
 """
@@ -12,38 +14,31 @@ import numpy as np
 from r2a_utils.characters.motion import Motion, layout_for_character, random_pose
 from r2a_utils.characters.render import render_character
 from r2a_utils.characters.spec import HELD_OUT_SEED, random_character
+from r2a_utils.pose.anime.augment import RealPeople, background, restyle
 from r2a_utils.pose.anime.model import AnimePoseConfig
-from r2a_utils.skeleton import FLIP_INDEX, NUM_JOINTS, transform_keypoints
+from r2a_utils.skeleton import FLIP_INDEX, NUM_JOINTS, J, transform_keypoints
 
 
-def _background(rng: np.random.Generator, s: int) -> np.ndarray:
-    """Plain, gradient, noisy or cluttered backgrounds, so the net learns the character, not the canvas."""
-    kind = rng.integers(4)
-    c0, c1 = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
-    if kind == 0:
-        bg = np.broadcast_to(c0, (s, s, 3)).astype(np.float32)
-    else:
-        t = np.linspace(0, 1, s, dtype=np.float32)[:, None, None]
-        bg = (c0 * (1 - t) + c1 * t) * np.ones((s, s, 3), np.float32)
-        if rng.random() < 0.5:
-            bg = bg.transpose(1, 0, 2).copy()
-    if kind == 2:
-        bg += rng.normal(0, 18, (s, s, 3)).astype(np.float32)
-    if kind == 3:
-        for _ in range(rng.integers(3, 9)):
-            color = tuple(int(v) for v in rng.integers(0, 256, 3))
-            p = rng.integers(0, s, 2)
-            if rng.random() < 0.5:
-                cv2.circle(bg, tuple(int(v) for v in p), int(rng.integers(4, s // 4)), color, -1)
-            else:
-                q = p + rng.integers(-s // 3, s // 3, 2)
-                cv2.rectangle(bg, tuple(int(v) for v in p), tuple(int(v) for v in q), color, -1)
-    return np.clip(bg, 0, 255)
+def _affine(rng: np.random.Generator, s: int, zoom: tuple[float, float], centre: np.ndarray | None = None) -> np.ndarray:
+    """A random similarity about ``centre`` (default: near the middle): zoom, rotation, shift."""
+    k = rng.uniform(*zoom)
+    angle = rng.uniform(-25, 25)
+    c = np.array([s / 2, s / 2]) + rng.uniform(-0.15, 0.15, 2) * s if centre is None else centre
+    m = cv2.getRotationMatrix2D((float(c[0]), float(c[1])), angle, k)
+    m[:, 2] += np.array([s / 2, s / 2]) - c
+    return m
+
+
+def _flip(rgba: np.ndarray, kps: np.ndarray, s: int) -> tuple[np.ndarray, np.ndarray]:
+    kps = kps[list(FLIP_INDEX)].copy()
+    kps[:, 0] = s - 1 - kps[:, 0]
+    return rgba[:, ::-1].copy(), kps
 
 
 def synth_sample(rng: np.random.Generator, cfg: AnimePoseConfig, seed: int | None = None,
-                 augment: bool = True) -> tuple[np.ndarray, np.ndarray, float]:
-    """One training image: a procedural character in a random pose, augmented.
+                 augment: bool = True, real: RealPeople | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """One training image: a procedural character in a random pose, augmented (or, with
+    ``real`` and probability ``cfg.real_fraction``, a real person from a video).
 
     Returns:
         ``(image (S, S, 3) uint8, keypoints (18, 3) in image pixels, head segment px)``; the
@@ -51,47 +46,70 @@ def synth_sample(rng: np.random.Generator, cfg: AnimePoseConfig, seed: int | Non
         the picture by augmentation have confidence 0.
     """
     s = cfg.input_size
+    if augment and real is not None and len(real) and rng.random() < cfg.real_fraction:
+        return _real_sample(rng, cfg, real)
     spec = random_character(int(seed if seed is not None else rng.integers(cfg.num_train_characters)))
-    pose = random_pose(rng, spec.rest_pose())
+    yaw = 40.0 if rng.random() < 0.65 else 180.0
+    pose = random_pose(rng, spec.rest_pose(), yaw_deg=yaw, sit_prob=cfg.sit_prob)
     track = layout_for_character(Motion(pose[None], 24.0, "pose"), spec, (s, s), margin=0.04)
     res = render_character(spec, track.keypoints[0], (s, s), track.scale, track.depth[0])
     rgba = res.rgba.astype(np.float32)
     kps = track.keypoints[0].astype(np.float32).copy()
     head = float(spec.head * track.scale * 0.55)
     if augment:
-        zoom = rng.uniform(0.55, 1.05)
-        angle = rng.uniform(-25, 25)
-        centre = np.array([s / 2, s / 2]) + rng.uniform(-0.15, 0.15, 2) * s
-        m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, zoom)
-        m[:, 2] += np.array([s / 2, s / 2]) - centre
+        if rng.random() < cfg.crop_fraction:  # framed at the thighs or knees: zoom in on the upper body
+            upper = np.nanmean(kps[[J["neck"], J["right_hip"], J["left_hip"]], :2], axis=0)
+            m = _affine(rng, s, (1.3, 1.9), centre=upper + np.array([0, -0.05 * s]))
+        else:
+            m = _affine(rng, s, (0.5, 1.1))
         rgba = cv2.warpAffine(rgba, m, (s, s), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
         kps = transform_keypoints(kps, m)
-        head *= zoom
+        head *= float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
         if rng.random() < 0.5:
-            rgba = rgba[:, ::-1].copy()
-            kps = kps[list(FLIP_INDEX)].copy()
-            kps[:, 0] = s - 1 - kps[:, 0]
-        bg = _background(rng, s)
+            rgba, kps = _flip(rgba, kps, s)
+        bg = background(rng, s, real.backdrops if real is not None else None)
     else:
         bg = np.full((s, s, 3), 255.0, np.float32)
     a = rgba[..., 3:4] / 255.0
     img = rgba[..., :3] * a + bg * (1 - a)
     if augment:
-        img = img * rng.uniform(0.7, 1.3) + rng.uniform(-30, 30)  # contrast and brightness
-        img = img * rng.uniform(0.85, 1.15, 3)  # colour balance
-        if rng.random() < 0.25:
-            img = np.repeat(img.mean(axis=2, keepdims=True), 3, axis=2)  # line art / manga
         if rng.random() < 0.3:  # an occluder over part of the body
             p = kps[rng.integers(NUM_JOINTS), :2]
             half = rng.uniform(0.04, 0.12, 2) * s
             x0, y0 = (p - half).astype(int)
             x1, y1 = (p + half).astype(int)
             img[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = rng.integers(0, 256, 3)
-        if rng.random() < 0.3:
-            img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 1.2))
-    inside = (kps[:, 0] >= 0) & (kps[:, 0] < s) & (kps[:, 1] >= 0) & (kps[:, 1] < s)
+        img = restyle(img, rng)
+    return _finish(img, kps, head, s)
+
+
+def _finish(img: np.ndarray, kps: np.ndarray, head: float, s: int) -> tuple[np.ndarray, np.ndarray, float]:
+    inside = (kps[:, 0] >= 0) & (kps[:, 0] < s) & (kps[:, 1] >= 0) & (kps[:, 1] < s) & ~np.isnan(kps[:, 0])
     kps[:, 2] = inside.astype(np.float32)
+    kps[~inside, :2] = np.nan_to_num(kps[~inside, :2], nan=-1.0)
     return np.clip(img, 0, 255).astype(np.uint8), kps, head
+
+
+def _real_sample(rng: np.random.Generator, cfg: AnimePoseConfig, real: RealPeople):
+    """A real person (mediapipe's keypoints as labels), letterboxed like ``estimate_image`` does."""
+    s = cfg.input_size
+    crop, kps = real.crops[int(rng.integers(len(real)))]
+    kps = kps.astype(np.float32).copy()
+    h, w = crop.shape[:2]
+    k = s / max(h, w)
+    m0 = np.array([[k, 0, (s - w * k) / 2], [0, k, (s - h * k) / 2]], np.float64)
+    m = _affine(rng, s, (0.7, 1.1))
+    full = np.vstack([m, [0, 0, 1]]) @ np.vstack([m0, [0, 0, 1]])
+    rgba = np.dstack([crop, np.full((h, w), 255, np.uint8)]).astype(np.float32)
+    rgba = cv2.warpAffine(rgba, full[:2], (s, s), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0, 0))
+    kps = transform_keypoints(kps, full[:2])
+    if rng.random() < 0.5:
+        rgba, kps = _flip(rgba, kps, s)
+    a = rgba[..., 3:4] / 255.0
+    img = rgba[..., :3] * a + background(rng, s, real.backdrops) * (1 - a)
+    img = restyle(img, rng)
+    head = float(np.linalg.norm(kps[J["nose"], :2] - kps[J["neck"], :2]) * 0.9)
+    return _finish(img, kps, head, s)
 
 
 def heatmap_targets(kps: np.ndarray, cfg: AnimePoseConfig) -> tuple[np.ndarray, np.ndarray]:
