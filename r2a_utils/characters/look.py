@@ -132,18 +132,18 @@ def _eye(c: Canvas, spec: CharacterSpec, f: HeadFrame, e: np.ndarray, s: int, ol
     if style == "sparkle":
         c.ellipse(e - up * eh * 0.45 + side * ew * 0.3, (ew * 0.14, ew * 0.14), 0, WHITE)
     lash = max(1.0, ol * 1.6)
-    outer = -side * s  # the character's right eye (s = -1) ends towards -side... mirrored for the left
+    inner = -side * s  # towards the nose: the lash line thickens and (sharp eyes) rises that way
     tilt = 0.35 if style == "sharp" else 0.1
-    a = e - outer * ew * 1.05 + up * eh * 0.55
+    a = e - inner * ew * 1.05 + up * eh * 0.55
     b = e + up * eh * 1.02
-    d = e + outer * ew * 1.15 + up * eh * (0.55 + tilt)
+    d = e + inner * ew * 1.15 + up * eh * (0.55 + tilt)
     c.line(a, b, lash, OUTLINE)
     c.line(b, d, lash * 1.3, OUTLINE)
     if style == "calm":  # half-closed lid
         c.ellipse(e + up * eh * 0.75, (ew * 1.05, eh * 0.45), ang, spec.skin_color)
-        c.line(e - outer * ew + up * eh * 0.35, e + outer * ew * 1.1 + up * eh * 0.4, lash, OUTLINE)
+        c.line(e - inner * ew + up * eh * 0.35, e + inner * ew * 1.1 + up * eh * 0.4, lash, OUTLINE)
     brow = e + up * eh * 1.45
-    c.line(brow - outer * ew * 0.8, brow + outer * ew * 0.8 + up * eh * 0.15, max(1.0, ol * 0.7),
+    c.line(brow - inner * ew * 0.8, brow + inner * ew * 0.8 + up * eh * 0.15, max(1.0, ol * 0.7),
            shade(spec.hair_color, 0.6))
 
 

@@ -43,7 +43,7 @@ class AnimeWeightsError(InputFileError, ValueError):
 class AnimePoseConfig(StageConfig):
     """Network size, synthetic data and training schedule. Saved inside the weights file."""
 
-    input_size: int = 160  # square input; heatmaps at a quarter of it
+    input_size: int = 128  # square input; heatmaps at a quarter of it
     width: int = 64  # channels of the decoder and refinement stage
     sigma: float = 1.5  # heatmap Gaussian, in heatmap cells
     steps: int = 9000
@@ -53,6 +53,8 @@ class AnimePoseConfig(StageConfig):
     seed: int = 0
     num_train_characters: int = 100_000  # seeds 0 .. n-1; the held-out set starts at HELD_OUT_SEED (characters.spec)
     sit_prob: float = 0.15  # share of poses sitting or crouching
+    yaw_deg: float = 60.0  # poses turn up to this far from the camera
+    back_views: float = 0.0  # share turned any way, back views included (0: measured to hurt, see README)
     crop_fraction: float = 0.12  # share of pictures framed at the thighs or knees
     real_videos: str = ""  # folder of real videos: people with mediapipe's keypoints join the training
     real_fraction: float = 0.12  # share of a batch from real_videos (when given)
@@ -65,8 +67,10 @@ class AnimePoseConfig(StageConfig):
     SMOKE_OVERRIDES = {"steps": 6, "batch_size": 4, "real_videos": ""}
 
     def gpu(self) -> AnimePoseConfig:
-        """The Colab/GPU size: larger input, wider decoder, longer schedule."""
-        return self.replace(input_size=256, width=96, steps=30000, batch_size=64)
+        """The Colab/GPU size: larger input, wider decoder, longer schedule. Drawing the
+        training pictures is CPU work (about 25 ms each at 256 px on one core), so on a
+        2-core Colab runtime the time budget, not the step count, usually ends the run."""
+        return self.replace(input_size=256, width=96, steps=30000, batch_size=32, max_minutes=120.0)
 
 
 def _conv(cin: int, cout: int, k: int = 3, dilation: int = 1):

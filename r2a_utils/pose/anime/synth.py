@@ -49,7 +49,7 @@ def synth_sample(rng: np.random.Generator, cfg: AnimePoseConfig, seed: int | Non
     if augment and real is not None and len(real) and rng.random() < cfg.real_fraction:
         return _real_sample(rng, cfg, real)
     spec = random_character(int(seed if seed is not None else rng.integers(cfg.num_train_characters)))
-    yaw = 40.0 if rng.random() < 0.65 else 180.0
+    yaw = 180.0 if rng.random() < cfg.back_views else cfg.yaw_deg
     pose = random_pose(rng, spec.rest_pose(), yaw_deg=yaw, sit_prob=cfg.sit_prob)
     track = layout_for_character(Motion(pose[None], 24.0, "pose"), spec, (s, s), margin=0.04)
     res = render_character(spec, track.keypoints[0], (s, s), track.scale, track.depth[0])
