@@ -147,7 +147,7 @@ def drawings_sheet(result: dict, height: int = 300, ncols: int = 8) -> np.ndarra
     PCKh@0.5."""
     import cv2
 
-    from r2a_utils.viz import draw_skeleton, image_grid
+    from r2a_utils.viz import draw_skeleton, fit_height, image_grid
 
     tiles, titles = [], []
     for f, pred, gt, head, k in zip(result["files"], result["predictions"], result["truth"], result["heads"],
@@ -161,8 +161,7 @@ def drawings_sheet(result: dict, height: int = 300, ncols: int = 8) -> np.ndarra
         img = draw_skeleton(img, shown)
         d = np.linalg.norm(pred[:14, :2] - gt[:14, :2], axis=1)
         ok = int(np.sum(np.nan_to_num(d, nan=np.inf) <= 0.5 * head))
-        h = height
-        tiles.append(cv2.resize(img, (max(1, round(img.shape[1] * h / img.shape[0])), h)))
+        tiles.append(fit_height(img, height))
         titles.append(f"{Path(f).stem}: {ok}/{int((~np.isnan(gt[:14, 0])).sum())}")
     width = max(t.shape[1] for t in tiles)
     tiles = [np.pad(t, ((0, 0), (0, width - t.shape[1]), (0, 0)), constant_values=255) for t in tiles]
