@@ -80,10 +80,11 @@ class AnimePoseEstimator:
         The character is cut to its box (alpha or plain background) and letterboxed to the
         network's square input; absent joints are NaN. With ``second_look`` (the default), when
         the first estimate's skeleton fills much less than that box (a character in a busy
-        scene), the network looks again at the skeleton's own box, at a higher resolution. With ``use_human_model`` (default: the
-        estimator's setting) mediapipe's human model also looks at the picture, and its answer
-        wins when it is confident and plausible: it is the better model for drawings with
-        near-human proportions, ours for stylised (big-head, short-limb) characters.
+        scene), the network looks again at the skeleton's own box, at a higher resolution.
+        With ``use_human_model`` (default: the estimator's setting) mediapipe's human model
+        also looks at the picture, and its answer wins when it is confident and plausible: it
+        is the better model for drawings with near-human proportions, ours for stylised
+        (big-head, short-limb) characters.
         """
         pic = load_picture(image)
         rgb, box = pic.rgb, pic.box()

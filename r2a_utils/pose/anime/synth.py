@@ -1,6 +1,7 @@
 """Synthetic training pictures for the anime pose network: procedural characters in random
-poses (front, three-quarter and back views; standing, sitting, crouching; framed full length
-or cut at the thighs), with exact keypoints, under strong augmentation (scale, rotation,
+poses (front and turned up to ``cfg.yaw_deg``; back views only with ``cfg.back_views``, off by
+default because they made the network hedge between left and right; standing, sitting,
+crouching; framed full length or cut at the thighs), with exact keypoints, under strong augmentation (scale, rotation,
 left/right flips with joint swap, occluders) and domain randomisation (``augment``:
 backgrounds, drawing styles, real people from real videos), and the heatmap targets.
 
