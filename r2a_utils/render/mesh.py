@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from r2a_utils.render.base import check_target, cut_reference, unpremultiply
+from r2a_utils.render.layers import SIDES, split_layers
 from r2a_utils.render.bones import (LIMB_PARTS, PARENT, PARTS, bone_transforms, draw_order, head_vector,
                                     segment_distance)
 from r2a_utils.skeleton import J
@@ -71,13 +72,16 @@ def _part_segments(kps: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return segs
 
 
-def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float, parts: tuple[str, ...] = PARTS,
+                       seeds: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Distance inside the cut-out from every pixel of a ``scale``-d mask to every part.
 
     Returns ``(distances (P, N) in full-size pixels, pixel coordinates (N, 2) of the small mask)``.
     Seeds: the torso polygon for the torso (a little behind a limb bone lying over it, so the
-    limb wins on its own bone), pixels near each other part's bone. Pixels no seed reaches (a
-    separate piece, e.g. a held prop) get straight-line distances.
+    limb wins on its own bone), pixels near each other part's bone, or the pixels ``seeds``
+    gives a part (an arm layer's torso: where it is welded to the body). Parts not in
+    ``parts`` are infinitely far.
+    Pixels no seed reaches (a separate piece) get straight-line distances.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -108,28 +112,35 @@ def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float) -> tuple
     dist = np.full((len(PARTS), n), np.inf)
     src = np.arange(n)
     for i, part in enumerate(PARTS):
-        if part == "torso":
-            seeds, start = in_torso, np.full(n, 0.5 * thickness)
+        if part not in parts:
+            continue
+        if seeds and part in seeds:
+            at = cv2.resize(seeds[part].astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST)[ys, xs] > 0
+            start = np.zeros(n)
+        elif part == "torso":
+            at, start = in_torso, np.full(n, 0.5 * thickness)
         else:
-            seeds, start = straight[i] <= thickness, straight[i]
-        if not seeds.any():  # a bone that lies outside the cut-out: its nearest pixels
-            seeds = straight[i] <= straight[i].min() + 1.0
+            at, start = straight[i] <= thickness, straight[i]
+        if not at.any():  # a bone that lies outside the cut-out: its nearest pixels
+            at = straight[i] <= straight[i].min() + 1.0
         # one Dijkstra from a virtual node joined to the seeds by their starting distance
-        graph = coo_matrix((np.concatenate(vals + [start[seeds] + 1e-3]),
-                            (np.concatenate(rows + [np.full(seeds.sum(), n)]),
-                             np.concatenate(cols + [src[seeds]]))), shape=(n + 1, n + 1)).tocsr()
+        graph = coo_matrix((np.concatenate(vals + [start[at] + 1e-3]),
+                            (np.concatenate(rows + [np.full(at.sum(), n)]),
+                             np.concatenate(cols + [src[at]]))), shape=(n + 1, n + 1)).tocsr()
         dist[i] = dijkstra(graph, directed=False, indices=n)[:n]
     unreached = ~np.isfinite(dist).any(0)
-    dist[:, unreached] = straight[:, unreached]
+    allowed = np.array([p in parts for p in PARTS])
+    dist[np.ix_(allowed, unreached)] = straight[np.ix_(allowed, unreached)]
     return dist / scale, px / scale
 
 
-def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_height: float) -> np.ndarray:
-    """Weights ``(len(points), P)`` of each part for each point (rows sum to 1)."""
+def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_height: float,
+                 parts: tuple[str, ...] = PARTS, seeds: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """Weights ``(len(points), P)`` of each part (those in ``parts``) for each point (rows sum to 1)."""
     from scipy.ndimage import distance_transform_edt
 
     scale = min(1.0, WORK_HEIGHT / max(figure_height, 1.0))
-    dist, px = geodesic_distances(mask, kps, scale)
+    dist, px = geodesic_distances(mask, kps, scale, parts, seeds)
     # each point takes the distances of the nearest pixel where they were measured
     grid = np.round(px * scale).astype(int)
     shape = (max(2, round(mask.shape[0] * scale)), max(2, round(mask.shape[1] * scale)))
@@ -159,8 +170,20 @@ def _inverse_affines(forward: np.ndarray) -> np.ndarray:
     return out
 
 
+def _premultiplied(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    return np.dstack([rgb.astype(np.float32) * alpha[..., None], alpha]).astype(np.float32)
+
+
+ARM_PARTS = {side: (f"{side}_upper_arm", f"{side}_forearm") for side in SIDES}
+BODY_PARTS = tuple(p for p in PARTS if "arm" not in p)
+
+
 class MeshRenderer:
-    """Animate one character picture by deforming a skinned triangle mesh (no training).
+    """Animate one character picture by deforming skinned triangle meshes (no training).
+
+    The picture is split into layers (``layers.split_layers``): the body, with the places the
+    arms covered filled in, and each arm, welded to the body at its shoulder. Each layer has
+    its own grid mesh and weights measured inside it, so hair and skirts never follow an arm.
 
     Args:
         reference: the character picture, RGB or RGBA ``uint8`` (alpha = cut-out).
@@ -175,18 +198,49 @@ class MeshRenderer:
         rgb, alpha, kps, self.mask = cut_reference(reference, reference_kps, mask)
         self.ref_kps = kps
         self.size = size or (rgb.shape[1], rgb.shape[0])
-        a = alpha.astype(np.float32) / 255 if alpha is not None else self.mask.astype(np.float32)
-        a = a * self.mask if alpha is None else a
-        self.source = np.dstack([rgb.astype(np.float32) * a[..., None], a])  # premultiplied
+        a = alpha.astype(np.float32) / 255 * self.mask if alpha is not None else self.mask.astype(np.float32)
         ys = np.nonzero(self.mask.any(1))[0]
         self.figure_height = float(ys[-1] - ys[0] + 1)
         self.cell = max(3, int(round(self.figure_height / CELLS_PER_HEIGHT)))
-        self.vertices, self.triangles = grid_mesh(self.mask, self.cell)
-        self.weights = skin_weights(self.mask, kps, self.vertices, self.figure_height)
-        self.triangle_part = self.weights[self.triangles].sum(1).argmax(1)  # (F,) index into PARTS
+        self.layers = split_layers(rgb, self.mask, kps)
+        arms = self.layers.arms["right"] | self.layers.arms["left"]
+        # premultiplied sources: the body layer (with its fills) and the arms
+        self.sources = [_premultiplied(self.layers.body_rgb, a * self.layers.body), _premultiplied(rgb, a * arms)]
+        meshes = [self._body_mesh()] + [self._arm_mesh(side) for side in SIDES]
+        verts, tris, wts, layer_of, offset = [], [], [], [], 0
+        for i, (v, t, w) in enumerate(meshes):
+            verts.append(v)
+            tris.append(t + offset)
+            wts.append(w)
+            layer_of.append(np.full(len(t), i))
+            offset += len(v)
+        self.vertices, self.triangles = np.concatenate(verts), np.concatenate(tris)
+        self.weights = np.concatenate(wts)
+        self.triangle_layer = np.concatenate(layer_of)  # 0 body, 1 right arm, 2 left arm
+        # each triangle is drawn with its part: the body's by its heaviest part, an arm's by its heaviest arm bone
+        tri_w = self.weights[self.triangles].sum(1)
+        arm_cols = [[PARTS.index(p) for p in ARM_PARTS[side]] for side in SIDES]
+        body_cols = [PARTS.index(p) for p in BODY_PARTS]
+        self.triangle_part = np.array(body_cols)[tri_w[:, body_cols].argmax(1)]
+        for i, cols in enumerate(arm_cols, start=1):
+            sel = self.triangle_layer == i
+            self.triangle_part[sel] = np.array(cols)[tri_w[np.ix_(sel, cols)].argmax(1)]
         tri_src = np.concatenate([self.vertices[self.triangles], np.ones((len(self.triangles), 3, 1))], axis=2)
         self._src_inverse = np.linalg.inv(tri_src)  # (F, 3, 3): [S 1]^-1 (grid triangles are never degenerate)
         self._part_triangles = [np.flatnonzero(self.triangle_part == i) for i in range(len(PARTS))]
+
+    def _body_mesh(self):
+        v, t = grid_mesh(self.layers.body, self.cell)
+        return v, t, skin_weights(self.layers.body, self.ref_kps, v, self.figure_height, BODY_PARTS)
+
+    def _arm_mesh(self, side: str):
+        """An arm's mesh, skinned to its upper arm and forearm only: it turns about the
+        shoulder as one piece, its root lying over the shoulder the body keeps."""
+        arm = self.layers.arms[side]
+        if not arm.any():
+            return np.zeros((0, 2)), np.zeros((0, 3), np.int64), np.zeros((0, len(PARTS)))
+        v, t = grid_mesh(arm, self.cell)
+        return v, t, skin_weights(arm, self.ref_kps, v, self.figure_height, ARM_PARTS[side])
 
     def _part_maps(self, tgt: np.ndarray) -> np.ndarray:
         """``(P, 2, 3)``: each part's map; a limb whose target joints are missing follows its parent."""
@@ -248,11 +302,12 @@ class MeshRenderer:
             gy = np.arange(y0, y1, dtype=np.float32)[:, None]
             x_map = gx * c[..., 0] + gy * c[..., 2] + c[..., 4]
             y_map = gx * c[..., 1] + gy * c[..., 3] + c[..., 5]
-            part = cv2.remap(self.source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                             borderValue=(0, 0, 0, 0))
+            source = self.sources[0 if part in BODY_PARTS else 1]
+            layer = cv2.remap(source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                              borderValue=(0, 0, 0, 0))
             region = out[y0:y1, x0:x1]
-            cv2.multiply(region, cv2.merge([1.0 - part[..., 3]] * 4), dst=region)
-            cv2.add(region, part, dst=region)
+            cv2.multiply(region, cv2.merge([1.0 - layer[..., 3]] * 4), dst=region)
+            cv2.add(region, layer, dst=region)
         rgba = np.zeros((h, w, 4), np.uint8)
         (x0, y0), (x1, y1) = lo_all, hi_all
         if x1 > x0 and y1 > y0:

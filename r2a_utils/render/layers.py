@@ -1,0 +1,276 @@
+"""A character picture split into layers: each arm on its own, and the body behind them
+with the places the arms covered filled in.
+
+In a drawing the arms often lie over the torso, the hair or the skirt. One mesh over the
+whole cut-out would have to stretch the skin between a raised arm and whatever it touched
+(strips of hair and skirt flying with the arm). Instead:
+
+1. **Arm bands.** Each arm is the part of the cut-out within a band around its bones
+   (shoulder -> elbow -> wrist, and the hand beyond the wrist). The band's half-width comes
+   from the picture: from points along the bone, walk across it both ways until the cut-out
+   ends; the shorter walk is the arm's half-width where one side of the arm is free
+   (:math:`r = \\operatorname{median}_t \\min(\\ell_+(t), \\ell_-(t))`), clipped to a share
+   of the arm's length when the arm lies over the body on both sides.
+2. **Shoulders stay joined.** The arm's root (around the shoulder joint, the first share of
+   the upper arm) is in both layers. The arm turns about the shoulder joint, so its root
+   stays over the shoulder the body keeps: the arm never comes off, and nothing of the body
+   is stretched after it (as with the parts of a jointed paper doll).
+3. **Pieces carried by an arm.** A piece of the body layer that only the arm held on to (a
+   bow in the hand, a sleeve's frill) goes with the arm.
+4. **Behind the arm.** Where an arm covered the body (the body closes over the band when the
+   arm is taken out: a morphological closing), the body layer gets those pixels, coloured
+   from the nearest body pixels and smoothed, so a raised arm uncovers a filled torso, not a
+   hole.
+
+Taught in notebooks/05_full_pipeline_demo.ipynb.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.ndimage import binary_fill_holes
+
+from r2a_utils.render.bones import segment_distance
+from r2a_utils.skeleton import J
+
+SIDES = ("right", "left")
+HAND_SHARE = 0.4  # the hand reaches this share of the forearm beyond the wrist
+WIDTH_SHARE = (0.05, 0.12, 0.09)  # arm half-width: (least, most, when unmeasured) x arm length
+LEG_BONES = (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
+             ("left_knee", "left_ankle"))
+ROOT_SHARE = 0.15  # the first share of the upper arm: in the arm layer, and kept by the body
+
+
+@dataclass
+class Layers:
+    """``body``: bool mask of the body layer (filled behind the arms); ``body_rgb``: the
+    picture with those fills; ``arms``: ``{side: bool mask}`` of each arm layer (empty when
+    the arm could not be placed), its root around the shoulder included (the body has it
+    too)."""
+
+    body: np.ndarray
+    body_rgb: np.ndarray
+    arms: dict[str, np.ndarray]
+
+
+def _arm_chain(kps: np.ndarray, side: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The arm's segments: upper arm, forearm, hand (None when a joint is missing)."""
+    k = kps[:, :2].astype(np.float64)
+    s, e, w = k[J[f"{side}_shoulder"]], k[J[f"{side}_elbow"]], k[J[f"{side}_wrist"]]
+    if not (np.isfinite(s).all() and np.isfinite(e).all() and np.isfinite(w).all()):
+        return None
+    return [(s, e), (e, w), (w, w + HAND_SHARE * (w - e))]
+
+
+def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float,
+                 colour_step: float = 160.0) -> float | None:
+    """Half-width of the limb along a-b, read across it: from points along the bone, walk
+    both ways until the cut-out ends or the colour leaves the limb's (an outline, the torso
+    it lies on); half the two walks' sum, the median along the bone. None when the bone is
+    too short or the walks run on past ``limit`` (nothing to tell the limb from)."""
+    h, w = mask.shape
+    d = b - a
+    length = float(np.linalg.norm(d))
+    if length < 1:
+        return None
+    n = np.array([-d[1], d[0]]) / length
+    steps = np.arange(1, int(limit) + 2, dtype=np.float64)
+    outline = max(2, int(round(0.006 * max(h, w))))
+    widths = []
+    for t in np.linspace(0.2, 0.85, 9):
+        p = a + t * d
+        c = np.round(p).astype(int)
+        if not (0 <= c[0] < w and 0 <= c[1] < h and mask[c[1], c[0]]):
+            continue
+        colour = np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
+        walks = []
+        for sign in (1, -1):
+            q = np.round(p + sign * steps[:, None] * n).astype(int)
+            inside = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
+            on = np.zeros(len(q), bool)
+            on[inside] = mask[q[inside, 1], q[inside, 0]]
+            on[inside] &= np.abs(rgb[q[inside, 1], q[inside, 0]].astype(np.float32) - colour).sum(-1) < colour_step
+            off = np.flatnonzero(~on)
+            if not len(off):
+                walks.append(np.inf)
+                continue
+            # an outline (darker than the limb) still belongs to the limb: up to ``outline`` pixels of it
+            stop = off[0]
+            ahead = q[stop:stop + outline]
+            ahead = ahead[(ahead[:, 0] >= 0) & (ahead[:, 0] < w) & (ahead[:, 1] >= 0) & (ahead[:, 1] < h)]
+            dark = (mask[ahead[:, 1], ahead[:, 0]]
+                    & (rgb[ahead[:, 1], ahead[:, 0]].astype(np.float32).sum(-1) < min(colour.sum(), 300.0) - 60))
+            stop += int(np.cumprod(dark).sum())
+            walks.append(float(steps[stop]) - 0.5 if stop < len(steps) else np.inf)
+        widths.append(sum(walks) / 2)
+    widths = np.array(widths)
+    found = widths[widths <= limit]
+    return float(np.median(found)) if len(found) >= 3 else None
+
+
+def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> tuple[np.ndarray, ...] | None:
+    """``(band, root, hand)``: the cut-out's pixels that belong to this arm, those of them
+    at its root (around the shoulder, up to ``ROOT_SHARE`` of the upper arm: the body keeps
+    them too) and those at the hand. None when a joint of the arm is missing."""
+    chain = _arm_chain(kps, side)
+    if chain is None:
+        return None
+    (s, e), (_, w), hand = chain
+    arm_length = float(np.linalg.norm(e - s) + np.linalg.norm(w - e))
+    if arm_length < 4:
+        return None
+    lo, hi, default = (share * arm_length for share in WIDTH_SHARE)
+    radii = []
+    for a, b in chain[:2]:
+        r = across_width(rgb, mask, a, b, hi)
+        radii.append(default if r is None else float(np.clip(r, lo, hi)))
+    radii.append(radii[1] * 1.3)  # an open hand is wider than the wrist
+    h, wd = mask.shape
+    ys, xs = np.nonzero(mask)
+    px = np.stack([xs, ys], 1).astype(np.float64)
+    near = np.zeros(len(px), bool)
+    for (a, b), r in zip(chain, radii):
+        near |= segment_distance(px, a, b) <= r + 1.0
+    at_hand = segment_distance(px, *chain[2]) <= radii[2] + 1.0
+    upper = max(float(np.linalg.norm(e - s)), 1e-6)
+    at_root = (px - s) @ ((e - s) / upper) < ROOT_SHARE * upper
+    band, root, hand = (np.zeros((h, wd), bool) for _ in range(3))
+    band[ys[near], xs[near]] = True
+    # only what is joined to the bone (not a neighbour's hair across a gap)
+    n, labels = cv2.connectedComponents(band.astype(np.uint8), connectivity=8)
+    on_bone = set()
+    for a, b in chain[:2]:
+        for t in np.linspace(0.0, 1.0, 15):
+            q = np.round(a + t * (b - a)).astype(int)
+            if 0 <= q[0] < wd and 0 <= q[1] < h and labels[q[1], q[0]]:
+                on_bone.add(int(labels[q[1], q[0]]))
+    band = np.isin(labels, sorted(on_bone)) & band
+    root[ys[at_root], xs[at_root]] = True
+    hand[ys[at_hand], xs[at_hand]] = True
+    return band, root & band, hand & band & ~root
+
+
+def _body_piece(body: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """The piece of the body mask that holds the torso (joined pieces of it are kept)."""
+    n, labels = cv2.connectedComponents(body.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return body
+    keep = set()
+    h, w = body.shape
+    for name in ("neck", "right_hip", "left_hip", "right_shoulder", "left_shoulder"):
+        p = kps[J[name], :2]
+        if np.isfinite(p).all():
+            x, y = int(round(p[0])), int(round(p[1]))
+            if 0 <= x < w and 0 <= y < h and labels[y, x]:
+                keep.add(int(labels[y, x]))
+    if not keep:  # the torso is not on the mask: keep the largest piece
+        sizes = np.bincount(labels.ravel())[1:]
+        keep.add(1 + int(np.argmax(sizes)))
+    return np.isin(labels, sorted(keep))
+
+
+def fill_behind(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, blur: float) -> np.ndarray:
+    """``rgb`` with ``hole`` coloured from the nearest ``known`` pixels, smoothed inside the hole."""
+    from scipy.ndimage import distance_transform_edt
+
+    out = rgb.copy()
+    if not hole.any() or not known.any():
+        return out
+    _, (iy, ix) = distance_transform_edt(~known, return_indices=True)
+    near = rgb[iy, ix].astype(np.float32)
+    k = max(3, int(round(blur)) | 1)
+    weight = hole.astype(np.float32)
+    smooth = cv2.GaussianBlur(near * weight[..., None], (k, k), 0) / np.maximum(
+        cv2.GaussianBlur(weight, (k, k), 0), 1e-6)[..., None]
+    out[hole] = np.clip(smooth[hole], 0, 255).astype(np.uint8)
+    return out
+
+
+def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
+    """The picture's layers: each arm's band, and the body with the covered places filled."""
+    arms, roots, hands = {}, {}, {}
+    taken = np.zeros_like(mask)
+    for side in SIDES:
+        found = arm_band(rgb, mask, kps, side)
+        if found is None:
+            arms[side] = roots[side] = hands[side] = np.zeros_like(mask)
+            continue
+        band, roots[side], hand = found
+        arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
+        hands[side] = hand & arms[side]
+        taken |= arms[side]
+    thighs = leg_bands(rgb, mask, kps)
+    for side in SIDES:  # a hand resting on a thigh leaves the thigh to the leg
+        arms[side] &= ~(hands[side] & thighs)
+        hands[side] &= arms[side]
+    # slivers the band left along an arm (its outline's soft edge) go with the arm
+    body = mask & ~(arms["right"] | arms["left"])
+    opened = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
+    for side in SIDES:
+        arms[side] |= body & ~opened & (cv2.dilate(arms[side].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+        body &= ~arms[side]
+    taken = arms["right"] | arms["left"]
+    kept = _body_piece(body, kps)
+    # a piece the arm cut off the body (a bow or a staff in the hand, a stroke of the arm the
+    # band missed) goes with that arm, unless it holds a joint of its own (a leg under the arm)
+    n, labels = cv2.connectedComponents((body & ~kept).astype(np.uint8), connectivity=8)
+    for i in range(1, n):
+        piece = labels == i
+        ring = (cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & taken
+        held = {side: int((ring & arms[side]).sum()) for side in SIDES}
+        side = max(held, key=held.get)
+        if held[side] and not _holds_joint(piece, kps):
+            arms[side] |= piece
+        else:
+            kept |= piece
+    # the places the arms covered: where the body closes over them (a closing as wide as an
+    # arm closes the slot an arm lying on the body leaves), encloses them, or goes on behind
+    # them along a leg
+    reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s]).astype(np.uint8), cv2.DIST_L2, 3).max())
+                 for s in SIDES if arms[s].any()), default=2.0)
+    k = int(2.4 * reach + 3) | 1
+    closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+    covered = (closed | binary_fill_holes(kept) | leg_bands(rgb, kept, kps)) & taken
+    # coloured from the body's own colours, not its outline (ink: far darker than the figure)
+    brightness = rgb.astype(np.int32).sum(-1)
+    ink = brightness < 0.5 * np.median(brightness[mask]) if mask.any() else np.zeros_like(mask)
+    source = kept & ~ink if (kept & ~ink).any() else kept
+    body_rgb = fill_behind(rgb, source, covered, reach)
+    return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
+
+
+def leg_bands(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> np.ndarray:
+    """The pixels within each leg bone's half-width of it (read across the bone as for the
+    arms): where the body goes on behind an arm, and what a hand resting on a thigh
+    leaves to the leg."""
+    h, w = mask.shape
+    rows = np.flatnonzero(mask.any(1))
+    height = rows[-1] - rows[0] + 1 if len(rows) else 1
+    yy, xx = np.mgrid[0:h, 0:w]
+    px = np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float64)
+    out = np.zeros(h * w, bool)
+    for a, b in LEG_BONES:
+        pa, pb = kps[J[a], :2].astype(np.float64), kps[J[b], :2].astype(np.float64)
+        if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
+            continue
+        r = across_width(rgb, mask, pa, pb, 0.08 * height)
+        r = 0.05 * height if r is None else float(np.clip(r, 0.02 * height, 0.08 * height))
+        out |= segment_distance(px, pa, pb) <= r
+    return out.reshape(h, w)
+
+
+def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:
+    """Does a piece of the picture hold a joint other than the arms' (a head, a leg)?"""
+    h, w = piece.shape
+    for name, j in J.items():
+        if name.endswith(("elbow", "wrist")):
+            continue
+        p = kps[j, :2]
+        if np.isfinite(p).all():
+            x, y = int(round(p[0])), int(round(p[1]))
+            if 0 <= x < w and 0 <= y < h and piece[y, x]:
+                return True
+    return False
