@@ -1,16 +1,19 @@
-"""The mesh renderer (the default "warp" renderer): a triangle mesh over the character's
+"""The mesh renderer (the default "warp" renderer): triangle meshes over the character's
 cut-out, skinned to the skeleton, deformed per frame. It never tears the picture apart.
 
 Once per character:
 
-1. **Mesh.** A grid of square cells over the cut-out (every cell that holds a character
-   pixel), each cell two triangles. Every character pixel lies in a triangle, and
-   neighbouring triangles share their corners, so the deformed picture stays one piece.
-2. **Skinning weights.** For each body part (torso, head, eight limb bones) the distance
-   from every pixel to the part is measured *inside the cut-out* (geodesic: Dijkstra on the
-   pixel grid), not in a straight line. A strand of hair or a skirt beside an arm is far from
-   that arm along the figure, so it follows the head or the hips. Weights fall off with
-   that distance: :math:`w_p(v) \\propto \\exp(-(d_p(v) - \\min_q d_q(v)) / \\tau)`.
+1. **Layers.** The picture is split (``layers.split_layers``) into the body, with the places
+   the arms covered filled in, and each arm, whose root lies over the body's shoulder.
+2. **Meshes.** Over each layer, a grid of square cells (every cell that holds a pixel of the
+   layer), each cell two triangles. Every pixel lies in a triangle, and neighbouring
+   triangles share their corners, so each layer stays one piece when it is deformed.
+3. **Skinning weights.** For each of the layer's parts (the body: torso, head, thighs and
+   shins; an arm: its upper arm and forearm) the distance from every pixel to the part is
+   measured *inside the layer* (geodesic: Dijkstra on the pixel grid), not in a straight
+   line, so a skirt between the legs is far from either leg along the figure. Weights fall
+   off with that distance: :math:`w_p(v) \propto \exp(-(d_p(v) - \min_q d_q(v)) / \tau)`.
+   A strand of hair is never in an arm's layer, so it never follows an arm.
 
 Per frame, each part's 2x3 map :math:`M_p` comes from the pose (``bones.bone_transforms``)
 and every vertex moves by linear-blend skinning, :math:`v' = \\sum_p w_p(v)\\, M_p [v; 1]`.
@@ -72,15 +75,14 @@ def _part_segments(kps: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return segs
 
 
-def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float, parts: tuple[str, ...] = PARTS,
-                       seeds: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float,
+                       parts: tuple[str, ...] = PARTS) -> tuple[np.ndarray, np.ndarray]:
     """Distance inside the cut-out from every pixel of a ``scale``-d mask to every part.
 
     Returns ``(distances (P, N) in full-size pixels, pixel coordinates (N, 2) of the small mask)``.
     Seeds: the torso polygon for the torso (a little behind a limb bone lying over it, so the
-    limb wins on its own bone), pixels near each other part's bone, or the pixels ``seeds``
-    gives a part (an arm layer's torso: where it is welded to the body). Parts not in
-    ``parts`` are infinitely far.
+    limb wins on its own bone), pixels near each other part's bone. Parts not in ``parts``
+    are infinitely far (a layer's mesh follows its own parts only).
     Pixels no seed reaches (a separate piece) get straight-line distances.
     """
     from scipy.sparse import coo_matrix
@@ -114,10 +116,7 @@ def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float, parts: t
     for i, part in enumerate(PARTS):
         if part not in parts:
             continue
-        if seeds and part in seeds:
-            at = cv2.resize(seeds[part].astype(np.uint8), (sw, sh), interpolation=cv2.INTER_NEAREST)[ys, xs] > 0
-            start = np.zeros(n)
-        elif part == "torso":
+        if part == "torso":
             at, start = in_torso, np.full(n, 0.5 * thickness)
         else:
             at, start = straight[i] <= thickness, straight[i]
@@ -135,12 +134,12 @@ def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float, parts: t
 
 
 def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_height: float,
-                 parts: tuple[str, ...] = PARTS, seeds: dict[str, np.ndarray] | None = None) -> np.ndarray:
+                 parts: tuple[str, ...] = PARTS) -> np.ndarray:
     """Weights ``(len(points), P)`` of each part (those in ``parts``) for each point (rows sum to 1)."""
     from scipy.ndimage import distance_transform_edt
 
     scale = min(1.0, WORK_HEIGHT / max(figure_height, 1.0))
-    dist, px = geodesic_distances(mask, kps, scale, parts, seeds)
+    dist, px = geodesic_distances(mask, kps, scale, parts)
     # each point takes the distances of the nearest pixel where they were measured
     grid = np.round(px * scale).astype(int)
     shape = (max(2, round(mask.shape[0] * scale)), max(2, round(mask.shape[1] * scale)))
@@ -182,7 +181,7 @@ class MeshRenderer:
     """Animate one character picture by deforming skinned triangle meshes (no training).
 
     The picture is split into layers (``layers.split_layers``): the body, with the places the
-    arms covered filled in, and each arm, welded to the body at its shoulder. Each layer has
+    arms covered filled in, and each arm, whose root lies over the body's shoulder. Each layer has
     its own grid mesh and weights measured inside it, so hair and skirts never follow an arm.
 
     Args:
