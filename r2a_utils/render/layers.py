@@ -64,37 +64,40 @@ def _arm_chain(kps: np.ndarray, side: str) -> list[tuple[np.ndarray, np.ndarray]
     return [(s, e), (e, w), (w, w + HAND_SHARE * (w - e))]
 
 
+SAMPLES = np.linspace(0.1, 0.9, 9)  # where along a bone its width is read
+
+
 def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float,
-                 colour_step: float = 160.0) -> float | None:
-    """Half-width of the limb along a-b, read across it: from points along the bone, walk
-    both ways until the cut-out ends or the colour leaves the limb's (an outline, the torso
-    it lies on); half the two walks' sum, the median along the bone. None when the bone is
-    too short or the walks run on past ``limit`` (nothing to tell the limb from)."""
+                 colour_step: float = 160.0) -> np.ndarray:
+    """The limb's reach on each side of the bone a-b at ``SAMPLES`` along it, ``(2, 9)``
+    (left: the side of the normal ``(-dy, dx)``; then right), read across it: walk both ways
+    until the cut-out ends or the colour leaves the limb's (an outline is taken in, the
+    torso it lies on is not). NaN where a walk runs on past ``limit`` (nothing to tell the
+    limb from) or the bone is too short."""
     h, w = mask.shape
     d = b - a
     length = float(np.linalg.norm(d))
+    out = np.full((2, len(SAMPLES)), np.nan)
     if length < 1:
-        return None
+        return out
     n = np.array([-d[1], d[0]]) / length
     steps = np.arange(1, int(limit) + 2, dtype=np.float64)
     outline = max(2, int(round(0.006 * max(h, w))))
-    widths = []
-    for t in np.linspace(0.2, 0.85, 9):
+    for i, t in enumerate(SAMPLES):
         p = a + t * d
         c = np.round(p).astype(int)
         if not (0 <= c[0] < w and 0 <= c[1] < h and mask[c[1], c[0]]):
             continue
         colour = np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
-        walks = []
-        for sign in (1, -1):
+        for j, sign in enumerate((1, -1)):
             q = np.round(p + sign * steps[:, None] * n).astype(int)
             inside = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
-            on = np.zeros(len(q), bool)
-            on[inside] = mask[q[inside, 1], q[inside, 0]]
+            in_mask = np.zeros(len(q), bool)
+            in_mask[inside] = mask[q[inside, 1], q[inside, 0]]
+            on = in_mask.copy()
             on[inside] &= np.abs(rgb[q[inside, 1], q[inside, 0]].astype(np.float32) - colour).sum(-1) < colour_step
             off = np.flatnonzero(~on)
             if not len(off):
-                walks.append(np.inf)
                 continue
             # an outline (darker than the limb) still belongs to the limb: up to ``outline`` pixels of it
             stop = off[0]
@@ -103,11 +106,38 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
             dark = (mask[ahead[:, 1], ahead[:, 0]]
                     & (rgb[ahead[:, 1], ahead[:, 0]].astype(np.float32).sum(-1) < min(colour.sum(), 300.0) - 60))
             stop += int(np.cumprod(dark).sum())
-            walks.append(float(steps[stop]) - 0.5 if stop < len(steps) else np.inf)
-        widths.append(sum(walks) / 2)
-    widths = np.array(widths)
-    found = widths[widths <= limit]
-    return float(np.median(found)) if len(found) >= 3 else None
+            # and where the cut-out ends just beyond, the limb reaches its edge (no sliver left)
+            edge = np.flatnonzero(~in_mask[stop:stop + outline + 1])
+            stop += int(edge[0]) if len(edge) else 0
+            if stop < len(steps):
+                out[j, i] = steps[stop] - 0.5
+    return out
+
+
+def _reach(sides: np.ndarray, lo: float, hi: float, default: float) -> np.ndarray:
+    """Each side's reach along the bone ``(2, 9)``, gaps filled (from the same side, else
+    mirrored from the other, else ``default``), clipped to ``[lo / 2, hi]`` and smoothed."""
+    out = sides.copy()
+    for j in (0, 1):
+        if np.isfinite(out[j]).sum() < 3:
+            out[j] = np.nan
+    for j in (0, 1):
+        if not np.isfinite(out[j]).any():
+            out[j] = out[1 - j] if np.isfinite(out[1 - j]).any() else default
+        out[j] = np.where(np.isfinite(out[j]), out[j], np.nanmedian(out[j]))
+    out = np.clip(out, lo / 2, hi)
+    padded = np.pad(out, ((0, 0), (1, 1)), mode="edge")
+    return np.median(np.stack([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]]), axis=0)
+
+
+def _within(px: np.ndarray, a: np.ndarray, b: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Points within the bone a-b's reach ``(2, 9)`` on their side of it and at their place
+    along it (one pixel more for the rim)."""
+    d = b - a
+    cross = d[0] * (px[:, 1] - a[1]) - d[1] * (px[:, 0] - a[0])
+    t = np.clip(((px - a) @ d) / max(float(d @ d), 1e-9), 0, 1)
+    r = np.where(cross >= 0, np.interp(t, SAMPLES, reach[0]), np.interp(t, SAMPLES, reach[1]))
+    return segment_distance(px, a, b) <= r + 1.0
 
 
 def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> tuple[np.ndarray, ...] | None:
@@ -122,18 +152,14 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     if arm_length < 4:
         return None
     lo, hi, default = (share * arm_length for share in WIDTH_SHARE)
-    radii = []
-    for a, b in chain[:2]:
-        r = across_width(rgb, mask, a, b, hi)
-        radii.append(default if r is None else float(np.clip(r, lo, hi)))
-    radii.append(radii[1] * 1.3)  # an open hand is wider than the wrist
+    radii = [_reach(across_width(rgb, mask, a, b, hi), lo, hi, default) for a, b in chain[:2]]
+    radii.append(np.full((2, len(SAMPLES)), 1.3 * radii[1][:, -1:]))  # an open hand: wider than the wrist
     h, wd = mask.shape
     ys, xs = np.nonzero(mask)
     px = np.stack([xs, ys], 1).astype(np.float64)
-    near = np.zeros(len(px), bool)
-    for (a, b), r in zip(chain, radii):
-        near |= segment_distance(px, a, b) <= r + 1.0
-    at_hand = segment_distance(px, *chain[2]) <= radii[2] + 1.0
+    within = [_within(px, a, b, r) for (a, b), r in zip(chain, radii)]
+    near = within[0] | within[1] | within[2]
+    at_hand = within[2]
     upper = max(float(np.linalg.norm(e - s)), 1e-6)
     at_root = (px - s) @ ((e - s) / upper) < ROOT_SHARE * upper
     band, root, hand = (np.zeros((h, wd), bool) for _ in range(3))
@@ -256,9 +282,8 @@ def leg_bands(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> np.ndarray:
         pa, pb = kps[J[a], :2].astype(np.float64), kps[J[b], :2].astype(np.float64)
         if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
             continue
-        r = across_width(rgb, mask, pa, pb, 0.08 * height)
-        r = 0.05 * height if r is None else float(np.clip(r, 0.02 * height, 0.08 * height))
-        out |= segment_distance(px, pa, pb) <= r
+        reach = _reach(across_width(rgb, mask, pa, pb, 0.08 * height), 0.04 * height, 0.08 * height, 0.05 * height)
+        out |= _within(px, pa, pb, reach)
     return out.reshape(h, w)
 
 
