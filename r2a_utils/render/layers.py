@@ -36,7 +36,7 @@ from r2a_utils.render.bones import segment_distance
 from r2a_utils.skeleton import J
 
 SIDES = ("right", "left")
-HAND_SHARE = 0.4  # the hand reaches this share of the forearm beyond the wrist
+HAND_SHARE = (0.15, 0.45)  # the hand reaches beyond the wrist: (at least, at most) x the forearm
 WIDTH_SHARE = (0.05, 0.12, 0.09)  # arm half-width: (least, most, when unmeasured) x arm length
 LEG_BONES = (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
              ("left_knee", "left_ankle"))
@@ -55,13 +55,31 @@ class Layers:
     arms: dict[str, np.ndarray]
 
 
-def _arm_chain(kps: np.ndarray, side: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """The arm's segments: upper arm, forearm, hand (None when a joint is missing)."""
+def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """The arm's segments: upper arm, forearm, hand (None when a joint is missing). The hand
+    goes on from the wrist while the picture keeps the wrist's colour (a hand on a dress
+    ends where the dress begins), between ``HAND_SHARE`` of the forearm."""
     k = kps[:, :2].astype(np.float64)
     s, e, w = k[J[f"{side}_shoulder"]], k[J[f"{side}_elbow"]], k[J[f"{side}_wrist"]]
     if not (np.isfinite(s).all() and np.isfinite(e).all() and np.isfinite(w).all()):
         return None
-    return [(s, e), (e, w), (w, w + HAND_SHARE * (w - e))]
+    forearm = w - e
+    length = float(np.linalg.norm(forearm))
+    lo, hi = (share * length for share in HAND_SHARE)
+    h, wd = mask.shape
+    reach = hi
+    c = np.round(w).astype(int)
+    if length >= 1 and 0 <= c[0] < wd and 0 <= c[1] < h and mask[c[1], c[0]]:
+        colour = np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
+        steps = np.arange(1, int(hi) + 1, dtype=np.float64)
+        q = np.round(w + steps[:, None] * forearm / length).astype(int)
+        ok = (q[:, 0] >= 0) & (q[:, 0] < wd) & (q[:, 1] >= 0) & (q[:, 1] < h)
+        on = np.zeros(len(q), bool)
+        on[ok] = mask[q[ok, 1], q[ok, 0]] & (np.abs(rgb[q[ok, 1], q[ok, 0]].astype(np.float32) - colour).sum(-1) < 160)
+        off = np.flatnonzero(~on)
+        reach = float(steps[off[0]]) if len(off) else hi
+    reach = float(np.clip(reach, lo, hi))
+    return [(s, e), (e, w), (w, w + reach * forearm / max(length, 1e-6))]
 
 
 SAMPLES = np.linspace(0.1, 0.9, 9)  # where along a bone its width is read
@@ -144,7 +162,7 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     """``(band, root, hand)``: the cut-out's pixels that belong to this arm, those of them
     at its root (around the shoulder, up to ``ROOT_SHARE`` of the upper arm: the body keeps
     them too) and those at the hand. None when a joint of the arm is missing."""
-    chain = _arm_chain(kps, side)
+    chain = _arm_chain(rgb, mask, kps, side)
     if chain is None:
         return None
     (s, e), (_, w), hand = chain
