@@ -245,10 +245,6 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
         hands[side] = hand & arms[side]
         taken |= arms[side]
-    thighs = leg_bands(rgb, mask, kps)
-    for side in SIDES:  # a hand resting on a thigh leaves the thigh to the leg
-        arms[side] &= ~(hands[side] & thighs)
-        hands[side] &= arms[side]
     # slivers the band left along an arm (its outline's soft edge) go with the arm
     body = mask & ~(arms["right"] | arms["left"])
     opened = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
@@ -281,7 +277,8 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     # coloured from the body's own colours, not its outline (ink: far darker than the figure)
     brightness = rgb.astype(np.int32).sum(-1)
     ink = brightness < 0.5 * np.median(brightness[mask]) if mask.any() else np.zeros_like(mask)
-    source = kept & ~ink if (kept & ~ink).any() else kept
+    source = kept & ~ink & ~roots["right"] & ~roots["left"]  # (an arm's root is the arm's colour)
+    source = source if source.any() else kept
     body_rgb = fill_behind(rgb, source, covered, reach)
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
 
