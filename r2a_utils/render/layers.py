@@ -37,7 +37,8 @@ from r2a_utils.skeleton import J
 
 SIDES = ("right", "left")
 HAND_SHARE = (0.15, 0.45)  # the hand reaches beyond the wrist: (at least, at most) x the forearm
-WIDTH_SHARE = (0.05, 0.12, 0.09)  # arm half-width: (least, most, when unmeasured) x arm length
+WIDTH_SHARE = (0.05, 0.3, 0.09)  # arm half-width: (least, most, when unmeasured) x arm length
+INK = 0.75  # an outline's brightness (sum of RGB) is below this share of the colour it bounds
 LEG_BONES = (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
              ("left_knee", "left_ankle"))
 ROOT_SHARE = 0.15  # the first share of the upper arm: in the arm layer, and kept by the body
@@ -100,7 +101,7 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
         return out
     n = np.array([-d[1], d[0]]) / length
     steps = np.arange(1, int(limit) + 2, dtype=np.float64)
-    outline = max(2, int(round(0.006 * max(h, w))))
+    outline = max(2, int(round(0.012 * max(h, w))))
     for i, t in enumerate(SAMPLES):
         p = a + t * d
         c = np.round(p).astype(int)
@@ -122,7 +123,7 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
             ahead = q[stop:stop + outline]
             ahead = ahead[(ahead[:, 0] >= 0) & (ahead[:, 0] < w) & (ahead[:, 1] >= 0) & (ahead[:, 1] < h)]
             dark = (mask[ahead[:, 1], ahead[:, 0]]
-                    & (rgb[ahead[:, 1], ahead[:, 0]].astype(np.float32).sum(-1) < min(colour.sum(), 300.0) - 60))
+                    & (rgb[ahead[:, 1], ahead[:, 0]].astype(np.float32).sum(-1) < INK * colour.sum()))
             stop += int(np.cumprod(dark).sum())
             # and where the cut-out ends just beyond, the limb reaches its edge (no sliver left)
             edge = np.flatnonzero(~in_mask[stop:stop + outline + 1])
@@ -245,6 +246,15 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
         hands[side] = hand & arms[side]
         taken |= arms[side]
+    # the arm's outline goes with it: the band grows into the ink (dark lines) beside it, as
+    # far as an outline is thick
+    brightness = rgb.astype(np.int32).sum(-1)
+    ink = brightness < INK * np.median(brightness[mask]) if mask.any() else np.zeros_like(mask)
+    for side in SIDES:
+        if arms[side].any():
+            free = mask & ink & ~roots[side] & ~arms["left" if side == "right" else "right"]
+            for _ in range(max(2, int(round(0.008 * max(mask.shape))))):
+                arms[side] |= (cv2.dilate(arms[side].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & free
     # slivers the band left along an arm (its outline's soft edge) go with the arm
     body = mask & ~(arms["right"] | arms["left"])
     opened = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
@@ -265,22 +275,52 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
             arms[side] |= piece
         else:
             kept |= piece
-    # the places the arms covered: where the body closes over them (a closing as wide as an
-    # arm closes the slot an arm lying on the body leaves), encloses them, or goes on behind
-    # them along a leg
+    # the places the arms covered: where the body closes over them across the arm (the slot
+    # an arm lying on the body leaves), encloses them, or goes on behind them along a leg
     reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s]).astype(np.uint8), cv2.DIST_L2, 3).max())
                  for s in SIDES if arms[s].any()), default=2.0)
-    k = int(2.4 * reach + 3) | 1
-    closed = cv2.morphologyEx(kept.astype(np.uint8), cv2.MORPH_CLOSE,
-                              cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
-    covered = (closed | binary_fill_holes(kept) | leg_bands(rgb, kept, kps)) & taken
-    # coloured from the body's own colours, not its outline (ink: far darker than the figure)
-    brightness = rgb.astype(np.int32).sum(-1)
-    ink = brightness < 0.5 * np.median(brightness[mask]) if mask.any() else np.zeros_like(mask)
+    covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps)
+    for side in SIDES:
+        chain = _arm_chain(rgb, mask, kps, side)
+        if chain is not None and arms[side].any():
+            covered |= closed_across(kept, arms[side], chain)
+    covered &= taken
+    # coloured from the body's own colours, not its outlines (ink)
     source = kept & ~ink & ~roots["right"] & ~roots["left"]  # (an arm's root is the arm's colour)
     source = source if source.any() else kept
     body_rgb = fill_behind(rgb, source, covered, reach)
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
+
+
+def closed_across(body: np.ndarray, arm: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The arm's pixels the body closes over *across* the arm: a closing of the body with a
+    line as long as the arm is wide plus a margin, laid across each bone. An arm lying on the
+    body leaves a slot that closes; an arm held out from the body, with nothing of the body
+    beyond it, does not (a round closing would fill the armpit as well)."""
+    out = np.zeros_like(arm)
+    ys, xs = np.nonzero(arm)
+    if not len(xs):
+        return out
+    width = 2.0 * float(cv2.distanceTransform(arm.astype(np.uint8), cv2.DIST_L2, 3).max())
+    k = int(1.3 * width + 5) | 1
+    pad = k
+    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, arm.shape[0])
+    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, arm.shape[1])
+    crop = body[y0:y1, x0:x1].astype(np.uint8)
+    px = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), -1).reshape(-1, 2).astype(np.float64)
+    nearest = np.argmin(np.stack([segment_distance(px, a, b) for a, b in chain]), axis=0).reshape(crop.shape)
+    for i, (a, b) in enumerate(chain):
+        d = (b - a) if i < 2 else (chain[1][1] - chain[1][0])  # the hand lies along the forearm
+        if np.linalg.norm(d) < 1:
+            continue
+        n = np.array([-d[1], d[0]]) / np.linalg.norm(d)
+        line = np.zeros((k, k), np.uint8)
+        c = k // 2
+        cv2.line(line, (int(round(c - c * n[0])), int(round(c - c * n[1]))),
+                 (int(round(c + c * n[0])), int(round(c + c * n[1]))), 1, 1)
+        closed = cv2.morphologyEx(crop, cv2.MORPH_CLOSE, line, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+        out[y0:y1, x0:x1] |= closed & (nearest == i)
+    return out & arm
 
 
 def leg_bands(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> np.ndarray:
