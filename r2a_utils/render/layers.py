@@ -354,3 +354,16 @@ def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:
             if 0 <= x < w and 0 <= y < h and piece[y, x]:
                 return True
     return False
+
+
+def layer_preview(rgb: np.ndarray, mask: np.ndarray, layers: Layers) -> tuple[np.ndarray, np.ndarray]:
+    """Two pictures for looking at a split: the cut-out with the right arm's layer tinted red
+    and the left's blue, and the body layer alone (its fills included) on white."""
+    tinted = rgb.astype(np.float32)
+    tinted[~mask] = 255
+    for side, colour in (("right", (220, 40, 40)), ("left", (40, 80, 230))):
+        a = layers.arms[side]
+        tinted[a] = 0.45 * tinted[a] + 0.55 * np.array(colour, np.float32)
+    body = layers.body_rgb.copy()
+    body[~layers.body] = 255
+    return tinted.astype(np.uint8), body
