@@ -61,7 +61,10 @@ def main() -> None:
     bench_anime_pose()
     bench_normalize()
     bench_renderers(w, h)
+    bench_renderers(500, 500)  # AnimatedDrawings' frame loop: 10.6-11.6 frames/s at this size
+    bench_renderer_truth()
     bench_pipeline(a.video, a.character, a.joints)
+    bench_pipeline(a.video, a.character, a.joints, height=384)
     if not a.skip_tearing:
         bench_tearing_drawn()
         bench_tearing_real_drawings()
@@ -181,8 +184,26 @@ def _pipeline_run(video, character, joints, out, height, on_progress=None, rende
                    character_joints_file=joints, progress=False, on_progress=on_progress)
 
 
-def bench_pipeline(video: str | None, character: str | None, joints: str | None) -> None:
-    """End to end: per-stage seconds and frames/second at 256-pixel-high output (192x256-ish)."""
+def bench_renderer_truth(pairs: int = 24) -> None:
+    """SSIM against Stage 1: a character drawn in A-pose is rendered into a dance pose and
+    compared with Stage 1's own render of that pose (classic and anime-look characters)."""
+    from r2a_utils.metrics import ssim
+    from r2a_utils.render import make_renderer
+    from r2a_utils.render.quality import stage1_pair
+    from r2a_utils.viz import to_rgb
+
+    for look in ("classic", "anime"):
+        scores = {"warp": [], "parts": []}
+        for i in range(pairs):
+            ref, ref_kps, tgt, depth, truth = stage1_pair(100 + i, 6 + (i * 7) % 40, look)
+            for name in scores:
+                scores[name].append(ssim(to_rgb(make_renderer(name, ref, ref_kps).render(tgt, depth)), to_rgb(truth)))
+        print(f"renderers vs Stage 1 truth, {pairs} {look}-look pairs, SSIM: "
+              + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in scores.items()))
+
+
+def bench_pipeline(video: str | None, character: str | None, joints: str | None, height: int = 256) -> None:
+    """End to end: per-stage seconds and frames/second at ``height``-pixel-high output."""
     from r2a_utils.pose.human import HumanPoseConfig
     from r2a_utils.pose.track import pose_cache_path
     from r2a_utils.samples import sample_character
@@ -193,13 +214,13 @@ def bench_pipeline(video: str | None, character: str | None, joints: str | None)
         joints = joints or str(sample_character().with_suffix(".joints.json"))
     with tempfile.TemporaryDirectory() as d:
         pose_cache_path(video, HumanPoseConfig()).unlink(missing_ok=True)  # time the pose stage too
-        res = _pipeline_run(video, character, joints, d, 256)
+        res = _pipeline_run(video, character, joints, d, height)
         s = res.seconds
         print(f"pipeline (warp) {res.size[0]}x{res.size[1]} on {Path(video).name}, {res.frames} frames: "
               f"end to end {res.frames / s['total']:.1f} frames/s; per stage frames/s: pose "
               f"{res.frames / s['pose']:.1f}, render+encode {res.frames / s['render']:.1f}; "
               f"with the pose cached: {res.frames / (s['total'] - s['pose']):.1f} frames/s")
-        if character == str(sample_character()):  # the shipped GAN weights know this character only
+        if character == str(sample_character()) and height == 256:  # the GAN weights know this character only
             res = _pipeline_run(video, character, joints, d, 256, renderer="gan")
             s = res.seconds
             print(f"pipeline (gan) {res.size[0]}x{res.size[1]}, pose cached: end to end "

@@ -86,3 +86,19 @@ def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.005) -> dict
         notches.append(notch_share(f))
     return {"frames": n, "torn": torn, "torn_share": torn / max(n, 1), "notch_share": float(np.mean(notches)),
             "rest_notch_share": notch_share(rest)}
+
+
+def stage1_pair(seed: int, t: int, look: str = "classic", size: tuple[int, int] = (192, 256)):
+    """A renderer's exam with a known answer: Stage 1 draws character ``seed`` in A-pose (the
+    reference) and in frame ``t`` of the built-in dance (the truth). Returns ``(reference
+    RGBA, reference joints, target joints, target depth, truth RGBA)``."""
+    from r2a_utils.characters import Motion, builtin_dance, layout_for_character, random_character, render_character
+
+    spec = random_character(seed, look=look)
+    rest = spec.rest_pose()
+    rest[:, 2] = 0.0
+    a_pose = layout_for_character(Motion(rest[None], 24.0, "a_pose"), spec, size)
+    ref = render_character(spec, a_pose.keypoints[0], size, a_pose.scale, a_pose.depth[0]).rgba
+    dance = layout_for_character(builtin_dance(48), spec, size)
+    truth = render_character(spec, dance.keypoints[t], size, dance.scale, dance.depth[t]).rgba
+    return ref, a_pose.keypoints[0], dance.keypoints[t], dance.depth[t], truth
