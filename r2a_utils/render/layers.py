@@ -149,6 +149,40 @@ def _reach(sides: np.ndarray, lo: float, hi: float, default: float) -> np.ndarra
     return np.median(np.stack([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]]), axis=0)
 
 
+def _ray_to_segment(p: np.ndarray, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Distance from ``p`` along the unit ray ``u`` to the segment a-b (inf: no crossing)."""
+    e = b - a
+    den = u[0] * e[1] - u[1] * e[0]
+    if abs(den) < 1e-9:
+        return np.inf
+    w = a - p
+    s = (w[0] * e[1] - w[1] * e[0]) / den  # along the ray
+    t = (w[0] * u[1] - w[1] * u[0]) / den  # along the segment
+    return float(s) if s > 0 and 0 <= t <= 1 else np.inf
+
+
+def _room(a: np.ndarray, b: np.ndarray, kps: np.ndarray, least: float) -> np.ndarray:
+    """How far an arm's bone a-b may reach on each side ``(2, 9)``: at most 60% of the way to
+    the spine or a leg bone across it (an arm lying along the body is not as wide as the
+    body), never below ``least``."""
+    k = kps[:, :2].astype(np.float64)
+    mid_hip = (k[J["right_hip"]] + k[J["left_hip"]]) / 2
+    others = [(k[J["neck"]], mid_hip)] + [(k[J[p]], k[J[c]]) for p, c in LEG_BONES]
+    others = [(p, c) for p, c in others if np.isfinite(p).all() and np.isfinite(c).all()]
+    d = b - a
+    length = float(np.linalg.norm(d))
+    out = np.full((2, len(SAMPLES)), np.inf)
+    if length < 1:
+        return out
+    n = np.array([-d[1], d[0]]) / length
+    for i, t in enumerate(SAMPLES):
+        p = a + t * d
+        for j, u in enumerate((n, -n)):
+            gap = min((_ray_to_segment(p, u, q, c) for q, c in others), default=np.inf)
+            out[j, i] = max(0.6 * gap, least)
+    return out
+
+
 def _within(px: np.ndarray, a: np.ndarray, b: np.ndarray, reach: np.ndarray) -> np.ndarray:
     """Points within the bone a-b's reach ``(2, 9)`` on their side of it and at their place
     along it (one pixel more for the rim)."""
@@ -171,7 +205,8 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     if arm_length < 4:
         return None
     lo, hi, default = (share * arm_length for share in WIDTH_SHARE)
-    radii = [_reach(across_width(rgb, mask, a, b, hi), lo, hi, default) for a, b in chain[:2]]
+    radii = [np.minimum(_reach(across_width(rgb, mask, a, b, hi), lo, hi, default), _room(a, b, kps, lo / 2))
+             for a, b in chain[:2]]
     radii.append(np.full((2, len(SAMPLES)), 1.3 * radii[1][:, -1:]))  # an open hand: wider than the wrist
     h, wd = mask.shape
     ys, xs = np.nonzero(mask)
