@@ -4,7 +4,9 @@ In order of trust: a mask the user drew or gave; the picture's transparency; for
 or paper background, the colour distance from the border (flood fill from the edge,
 closing, the piece under the neck, small holes filled: what AnimatedDrawings does for
 drawings on paper); for a busy background, GrabCut seeded from the joints (thick bones
-as sure foreground, the border as sure background).
+as sure foreground, the border as sure background). A paper cut-out that comes out as a
+block around the figure (a sky, lettering touching the figure) gives way to GrabCut when
+GrabCut finds a much smaller figure that still holds the joints.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -44,9 +46,23 @@ def character_mask(rgb: np.ndarray, alpha: np.ndarray | None = None, keypoints: 
         raise RendererError("no alpha channel and no mask: keypoints are needed to find the character")
     if plain_background(rgb):
         m = paper_cutout(rgb, keypoints)
+        if m is not None and _box_fill(m) > 0.55:
+            # a page that is not one colour (a sky, lettering joined to the figure) comes out
+            # as a block around the character: GrabCut, when it finds a much smaller figure
+            g = grabcut_cutout(rgb, keypoints)
+            if g.sum() < 0.6 * m.sum() and _joints_inside(g, keypoints) >= 0.85:
+                return g
         if m is not None:
             return m
     return grabcut_cutout(rgb, keypoints)
+
+
+def _box_fill(m: np.ndarray) -> float:
+    """How much of its own bounding box a mask fills (a figure: well under 1; a block: near 1)."""
+    ys, xs = np.nonzero(m)
+    if not len(ys):
+        return 0.0
+    return float(m.sum() / ((ys.max() - ys.min() + 1) * (xs.max() - xs.min() + 1)))
 
 
 def _border(rgb: np.ndarray) -> np.ndarray:
@@ -160,6 +176,7 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
         if np.isfinite(pa).all() and np.isfinite(pc).all():
             cv2.line(gc, tuple(int(v) for v in pa), tuple(int(v) for v in pc), cv2.GC_FGD, width)
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(0)  # GrabCut's colour models start from a random k-means: the same cut-out every time
     cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
     m = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8))

@@ -236,6 +236,24 @@ def test_paper_cutout_keeps_the_space_between_arm_and_body():
     assert (mask & truth).sum() / (mask | truth).sum() > 0.9
 
 
+def test_a_page_that_is_not_one_colour_gives_way_to_grabcut(shared, measured):
+    """Two dev drawings on a 'plain' page that is not one colour (a sky; lettering joined to
+    the figure): the colour-distance cut-out takes a block around the figure, GrabCut does not."""
+    from r2a_utils.joints import from_anime_drawings_file
+    from r2a_utils.picture import load_picture
+    from r2a_utils.render.cutout import paper_cutout
+
+    data = shared / "anime_drawings_dataset" / "data.json"
+    index = {e["file_name"].rsplit("/", 1)[-1].split(".")[0]: i for i, e in enumerate(json.loads(data.read_text()))}
+    for stem in ("1826828", "994026"):
+        pic = load_picture(next((shared / "anime_drawings_dev").glob(stem + ".*")))
+        kps = from_anime_drawings_file(data, index[stem], pic.size).keypoints
+        page, found = paper_cutout(pic.rgb, kps), character_mask(pic.rgb, None, kps)
+        measured(f"{stem}: page cut-out {page.mean():.2f} of the picture, the cut-out used {found.mean():.2f}")
+        assert found.mean() < 0.35 < page.mean()
+        assert (found & ~page).sum() < 0.02 * found.sum()  # a part of the page's cut-out, not another shape
+
+
 @pytest.mark.parametrize("cls", RENDERERS)
 def test_bad_inputs(cls):
     ref, kps, tgt, _, _ = _pair()
