@@ -38,6 +38,7 @@ from r2a_utils.skeleton import J
 SIDES = ("right", "left")
 HAND_SHARE = (0.15, 0.45)  # the hand reaches beyond the wrist: (at least, at most) x the forearm
 WIDTH_SHARE = (0.05, 0.3, 0.09)  # arm half-width: (least, most, when unmeasured) x arm length
+SEEN_SHARE = 0.4  # an arm gets a layer of its own when this share of the walks across it find its edge
 INK = 0.75  # an outline's brightness (sum of RGB) is below this share of the colour it bounds
 LEG_BONES = (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
              ("left_knee", "left_ankle"))
@@ -196,7 +197,9 @@ def _within(px: np.ndarray, a: np.ndarray, b: np.ndarray, reach: np.ndarray) -> 
 def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> tuple[np.ndarray, ...] | None:
     """``(band, root, hand)``: the cut-out's pixels that belong to this arm, those of them
     at its root (around the shoulder, up to ``ROOT_SHARE`` of the upper arm: the body keeps
-    them too) and those at the hand. None when a joint of the arm is missing."""
+    them too) and those at the hand. None when a joint of the arm is missing, or when the
+    picture shows too few of the arm's edges to tell it from the body (less than
+    ``SEEN_SHARE`` of the walks across it end): such an arm stays in the body's mesh."""
     chain = _arm_chain(rgb, mask, kps, side)
     if chain is None:
         return None
@@ -205,8 +208,10 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     if arm_length < 4:
         return None
     lo, hi, default = (share * arm_length for share in WIDTH_SHARE)
-    radii = [np.minimum(_reach(across_width(rgb, mask, a, b, hi), lo, hi, default), _room(a, b, kps, lo / 2))
-             for a, b in chain[:2]]
+    sides = [across_width(rgb, mask, a, b, hi) for a, b in chain[:2]]
+    if np.isfinite(np.stack(sides)).mean() < SEEN_SHARE:
+        return None  # no edges of its own (a drawn arm grown out of the body): it stays in the body's mesh
+    radii = [np.minimum(_reach(r, lo, hi, default), _room(a, b, kps, lo / 2)) for r, (a, b) in zip(sides, chain[:2])]
     radii.append(np.full((2, len(SAMPLES)), 1.3 * radii[1][:, -1:]))  # an open hand: wider than the wrist
     h, wd = mask.shape
     ys, xs = np.nonzero(mask)

@@ -219,7 +219,7 @@ class MeshRenderer:
         # each triangle is drawn with its part: the body's by its heaviest part, an arm's by its heaviest arm bone
         tri_w = self.weights[self.triangles].sum(1)
         arm_cols = [[PARTS.index(p) for p in ARM_PARTS[side]] for side in SIDES]
-        body_cols = [PARTS.index(p) for p in BODY_PARTS]
+        body_cols = [PARTS.index(p) for p in self._body_parts]
         self.triangle_part = np.array(body_cols)[tri_w[:, body_cols].argmax(1)]
         for i, cols in enumerate(arm_cols, start=1):
             sel = self.triangle_layer == i
@@ -228,9 +228,14 @@ class MeshRenderer:
         self._src_inverse = np.linalg.inv(tri_src)  # (F, 3, 3): [S 1]^-1 (grid triangles are never degenerate)
         self._part_triangles = [np.flatnonzero(self.triangle_part == i) for i in range(len(PARTS))]
 
+    @property
+    def _body_parts(self) -> tuple[str, ...]:
+        """The body layer's parts: torso, head, legs, and any arm without a layer of its own."""
+        return BODY_PARTS + sum((ARM_PARTS[s] for s in SIDES if not self.layers.arms[s].any()), ())
+
     def _body_mesh(self):
         v, t = grid_mesh(self.layers.body, self.cell)
-        return v, t, skin_weights(self.layers.body, self.ref_kps, v, self.figure_height, BODY_PARTS)
+        return v, t, skin_weights(self.layers.body, self.ref_kps, v, self.figure_height, self._body_parts)
 
     def _arm_mesh(self, side: str):
         """An arm's mesh, skinned to its upper arm and forearm only: it turns about the
@@ -301,7 +306,7 @@ class MeshRenderer:
             gy = np.arange(y0, y1, dtype=np.float32)[:, None]
             x_map = gx * c[..., 0] + gy * c[..., 2] + c[..., 4]
             y_map = gx * c[..., 1] + gy * c[..., 3] + c[..., 5]
-            source = self.sources[0 if part in BODY_PARTS else 1]
+            source = self.sources[0 if part in self._body_parts else 1]
             layer = cv2.remap(source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                               borderValue=(0, 0, 0, 0))
             region = out[y0:y1, x0:x1]
