@@ -5,22 +5,27 @@ In a drawing the arms often lie over the torso, the hair or the skirt. One mesh 
 whole cut-out would have to stretch the skin between a raised arm and whatever it touched
 (strips of hair and skirt flying with the arm). Instead:
 
-1. **Arm bands.** Each arm is the part of the cut-out within a band around its bones
-   (shoulder -> elbow -> wrist, and the hand beyond the wrist). The band's half-width comes
-   from the picture: from points along the bone, walk across it both ways until the cut-out
-   ends; the shorter walk is the arm's half-width where one side of the arm is free
-   (:math:`r = \\operatorname{median}_t \\min(\\ell_+(t), \\ell_-(t))`), clipped to a share
-   of the arm's length when the arm lies over the body on both sides.
+1. **Arm bands.** Each arm is the part of the cut-out within its reach of the bones
+   (shoulder -> elbow -> wrist, and the hand, which goes on beyond the wrist while the
+   picture keeps the wrist's colour). The reach is read in the picture: from points along
+   the bone, walk across it both ways until the colour leaves the arm's (an outline is taken
+   in) or the cut-out ends; on each side, the reach at :math:`t` along the bone is the
+   median of the walks around it, :math:`r_\pm(t)`, clipped to :math:`[0.025L, 0.3L]` (:math:`L`
+   the arm's length) and short of the spine and the leg bones. The ink (dark lines) next to
+   the band joins it: the arm keeps its outline.
 2. **Shoulders stay joined.** The arm's root (around the shoulder joint, the first share of
    the upper arm) is in both layers. The arm turns about the shoulder joint, so its root
    stays over the shoulder the body keeps: the arm never comes off, and nothing of the body
    is stretched after it (as with the parts of a jointed paper doll).
 3. **Pieces carried by an arm.** A piece of the body layer that only the arm held on to (a
-   bow in the hand, a sleeve's frill) goes with the arm.
-4. **Behind the arm.** Where an arm covered the body (the body closes over the band when the
-   arm is taken out: a morphological closing), the body layer gets those pixels, coloured
-   from the nearest body pixels and smoothed, so a raised arm uncovers a filled torso, not a
-   hole.
+   bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm.
+4. **Behind the arm.** Where an arm covered the body (the body closes over it *across* the
+   arm, encloses it, or a leg goes on under it), the body layer gets those pixels, coloured
+   from the nearest body pixels that are not ink and smoothed, so a raised arm uncovers a
+   filled torso, not a hole.
+
+An arm the picture shows no edges of (a drawn arm grown out of the body, with no line
+between them) gets no layer: it stays in the body's mesh, skinned like the rest.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
