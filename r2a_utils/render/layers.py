@@ -92,6 +92,16 @@ def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) ->
 SAMPLES = np.linspace(0.1, 0.9, 9)  # where along a bone its width is read
 
 
+def _across(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The ``SAMPLES`` points along the bone a-b ``(9, 2)`` and its unit normal ``(-dy, dx)``
+    (None for a bone under a pixel long)."""
+    d = b - a
+    length = float(np.linalg.norm(d))
+    if length < 1:
+        return None
+    return a + SAMPLES[:, None] * d, np.array([-d[1], d[0]]) / length
+
+
 def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float,
                  colour_step: float = 160.0) -> np.ndarray:
     """The limb's reach on each side of the bone a-b at ``SAMPLES`` along it, ``(2, 9)``
@@ -100,16 +110,14 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
     torso it lies on is not). NaN where a walk runs on past ``limit`` (nothing to tell the
     limb from) or the bone is too short."""
     h, w = mask.shape
-    d = b - a
-    length = float(np.linalg.norm(d))
     out = np.full((2, len(SAMPLES)), np.nan)
-    if length < 1:
+    across = _across(a, b)
+    if across is None:
         return out
-    n = np.array([-d[1], d[0]]) / length
+    points, n = across
     steps = np.arange(1, int(limit) + 2, dtype=np.float64)
     outline = max(2, int(round(0.012 * max(h, w))))
-    for i, t in enumerate(SAMPLES):
-        p = a + t * d
+    for i, p in enumerate(points):
         c = np.round(p).astype(int)
         if not (0 <= c[0] < w and 0 <= c[1] < h and mask[c[1], c[0]]):
             continue
@@ -175,14 +183,12 @@ def _room(a: np.ndarray, b: np.ndarray, kps: np.ndarray, least: float) -> np.nda
     mid_hip = (k[J["right_hip"]] + k[J["left_hip"]]) / 2
     others = [(k[J["neck"]], mid_hip)] + [(k[J[p]], k[J[c]]) for p, c in LEG_BONES]
     others = [(p, c) for p, c in others if np.isfinite(p).all() and np.isfinite(c).all()]
-    d = b - a
-    length = float(np.linalg.norm(d))
     out = np.full((2, len(SAMPLES)), np.inf)
-    if length < 1:
+    across = _across(a, b)
+    if across is None:
         return out
-    n = np.array([-d[1], d[0]]) / length
-    for i, t in enumerate(SAMPLES):
-        p = a + t * d
+    points, n = across
+    for i, p in enumerate(points):
         for j, u in enumerate((n, -n)):
             gap = min((_ray_to_segment(p, u, q, c) for q, c in others), default=np.inf)
             out[j, i] = max(0.6 * gap, least)
