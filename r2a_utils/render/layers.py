@@ -230,6 +230,9 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     within = [_within(px, a, b, r) for (a, b), r in zip(chain, radii)]
     near = within[0] | within[1] | within[2]
     at_hand = within[2]
+    neck, nose = kps[J["neck"], :2].astype(np.float64), kps[J["nose"], :2].astype(np.float64)
+    if np.isfinite(neck).all() and np.isfinite(nose).all():  # the face is never the arm's (a hand before it is)
+        near &= at_hand | (np.linalg.norm(px - nose, axis=1) > 0.9 * np.linalg.norm(nose - neck))
     upper = max(float(np.linalg.norm(e - s)), 1e-6)
     at_root = (px - s) @ ((e - s) / upper) < ROOT_SHARE * upper
     band, root, hand = (np.zeros((h, wd), bool) for _ in range(3))
