@@ -38,15 +38,13 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
+from r2a_utils.render.reach import INK, SAMPLES, across_width, leg_bands, limb_reach, room, within
 from r2a_utils.skeleton import J
 
 SIDES = ("right", "left")
 HAND_SHARE = (0.15, 0.45)  # the hand reaches beyond the wrist: (at least, at most) x the forearm
 WIDTH_SHARE = (0.05, 0.3, 0.09)  # arm half-width: (least, most, when unmeasured) x arm length
 SEEN_SHARE = 0.4  # an arm gets a layer of its own when this share of the walks across it find its edge
-INK = 0.75  # an outline's brightness (sum of RGB) is below this share of the colour it bounds
-LEG_BONES = (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
-             ("left_knee", "left_ankle"))
 ROOT_SHARE = 0.15  # the first share of the upper arm: in the arm layer, and kept by the body
 
 
@@ -62,7 +60,8 @@ class Layers:
     arms: dict[str, np.ndarray]
 
 
-def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
+def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray,
+               side: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """The arm's segments: upper arm, forearm, hand (None when a joint is missing). The hand
     goes on from the wrist while the picture keeps the wrist's colour (a hand on a dress
     ends where the dress begins), between ``HAND_SHARE`` of the forearm."""
@@ -89,122 +88,6 @@ def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) ->
     return [(s, e), (e, w), (w, w + reach * forearm / max(length, 1e-6))]
 
 
-SAMPLES = np.linspace(0.1, 0.9, 9)  # where along a bone its width is read
-
-
-def _across(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The ``SAMPLES`` points along the bone a-b ``(9, 2)`` and its unit normal ``(-dy, dx)``
-    (None for a bone under a pixel long)."""
-    d = b - a
-    length = float(np.linalg.norm(d))
-    if length < 1:
-        return None
-    return a + SAMPLES[:, None] * d, np.array([-d[1], d[0]]) / length
-
-
-def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float,
-                 colour_step: float = 160.0) -> np.ndarray:
-    """The limb's reach on each side of the bone a-b at ``SAMPLES`` along it, ``(2, 9)``
-    (left: the side of the normal ``(-dy, dx)``; then right), read across it: walk both ways
-    until the cut-out ends or the colour leaves the limb's (an outline is taken in, the
-    torso it lies on is not). NaN where a walk runs on past ``limit`` (nothing to tell the
-    limb from) or the bone is too short."""
-    h, w = mask.shape
-    out = np.full((2, len(SAMPLES)), np.nan)
-    across = _across(a, b)
-    if across is None:
-        return out
-    points, n = across
-    steps = np.arange(1, int(limit) + 2, dtype=np.float64)
-    outline = max(2, int(round(0.012 * max(h, w))))
-    for i, p in enumerate(points):
-        c = np.round(p).astype(int)
-        if not (0 <= c[0] < w and 0 <= c[1] < h and mask[c[1], c[0]]):
-            continue
-        colour = np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
-        for j, sign in enumerate((1, -1)):
-            q = np.round(p + sign * steps[:, None] * n).astype(int)
-            inside = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
-            in_mask = np.zeros(len(q), bool)
-            in_mask[inside] = mask[q[inside, 1], q[inside, 0]]
-            on = in_mask.copy()
-            on[inside] &= np.abs(rgb[q[inside, 1], q[inside, 0]].astype(np.float32) - colour).sum(-1) < colour_step
-            off = np.flatnonzero(~on)
-            if not len(off):
-                continue
-            # an outline (darker than the limb) still belongs to the limb: up to ``outline`` pixels of it
-            stop = off[0]
-            ahead = q[stop:stop + outline]
-            ahead = ahead[(ahead[:, 0] >= 0) & (ahead[:, 0] < w) & (ahead[:, 1] >= 0) & (ahead[:, 1] < h)]
-            dark = (mask[ahead[:, 1], ahead[:, 0]]
-                    & (rgb[ahead[:, 1], ahead[:, 0]].astype(np.float32).sum(-1) < INK * colour.sum()))
-            stop += int(np.cumprod(dark).sum())
-            # and where the cut-out ends just beyond, the limb reaches its edge (no sliver left)
-            edge = np.flatnonzero(~in_mask[stop:stop + outline + 1])
-            stop += int(edge[0]) if len(edge) else 0
-            if stop < len(steps):
-                out[j, i] = steps[stop] - 0.5
-    return out
-
-
-def _reach(sides: np.ndarray, lo: float, hi: float, default: float) -> np.ndarray:
-    """Each side's reach along the bone ``(2, 9)``, gaps filled (from the same side, else
-    mirrored from the other, else ``default``), clipped to ``[lo / 2, hi]`` and smoothed."""
-    out = sides.copy()
-    for j in (0, 1):
-        if np.isfinite(out[j]).sum() < 3:
-            out[j] = np.nan
-    for j in (0, 1):
-        if not np.isfinite(out[j]).any():
-            out[j] = out[1 - j] if np.isfinite(out[1 - j]).any() else default
-        out[j] = np.where(np.isfinite(out[j]), out[j], np.nanmedian(out[j]))
-    out = np.clip(out, lo / 2, hi)
-    padded = np.pad(out, ((0, 0), (1, 1)), mode="edge")
-    return np.median(np.stack([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]]), axis=0)
-
-
-def _ray_to_segment(p: np.ndarray, u: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """Distance from ``p`` along the unit ray ``u`` to the segment a-b (inf: no crossing)."""
-    e = b - a
-    den = u[0] * e[1] - u[1] * e[0]
-    if abs(den) < 1e-9:
-        return np.inf
-    w = a - p
-    s = (w[0] * e[1] - w[1] * e[0]) / den  # along the ray
-    t = (w[0] * u[1] - w[1] * u[0]) / den  # along the segment
-    return float(s) if s > 0 and 0 <= t <= 1 else np.inf
-
-
-def _room(a: np.ndarray, b: np.ndarray, kps: np.ndarray, least: float) -> np.ndarray:
-    """How far an arm's bone a-b may reach on each side ``(2, 9)``: at most 60% of the way to
-    the spine or a leg bone across it (an arm lying along the body is not as wide as the
-    body), never below ``least``."""
-    k = kps[:, :2].astype(np.float64)
-    mid_hip = (k[J["right_hip"]] + k[J["left_hip"]]) / 2
-    others = [(k[J["neck"]], mid_hip)] + [(k[J[p]], k[J[c]]) for p, c in LEG_BONES]
-    others = [(p, c) for p, c in others if np.isfinite(p).all() and np.isfinite(c).all()]
-    out = np.full((2, len(SAMPLES)), np.inf)
-    across = _across(a, b)
-    if across is None:
-        return out
-    points, n = across
-    for i, p in enumerate(points):
-        for j, u in enumerate((n, -n)):
-            gap = min((_ray_to_segment(p, u, q, c) for q, c in others), default=np.inf)
-            out[j, i] = max(0.6 * gap, least)
-    return out
-
-
-def _within(px: np.ndarray, a: np.ndarray, b: np.ndarray, reach: np.ndarray) -> np.ndarray:
-    """Points within the bone a-b's reach ``(2, 9)`` on their side of it and at their place
-    along it (one pixel more for the rim)."""
-    d = b - a
-    cross = d[0] * (px[:, 1] - a[1]) - d[1] * (px[:, 0] - a[0])
-    t = np.clip(((px - a) @ d) / max(float(d @ d), 1e-9), 0, 1)
-    r = np.where(cross >= 0, np.interp(t, SAMPLES, reach[0]), np.interp(t, SAMPLES, reach[1]))
-    return segment_distance(px, a, b) <= r + 1.0
-
-
 def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> tuple[np.ndarray, ...] | None:
     """``(band, root, hand)``: the cut-out's pixels that belong to this arm, those of them
     at its root (around the shoulder, up to ``ROOT_SHARE`` of the upper arm: the body keeps
@@ -222,14 +105,15 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     sides = [across_width(rgb, mask, a, b, hi) for a, b in chain[:2]]
     if np.isfinite(np.stack(sides)).mean() < SEEN_SHARE:
         return None  # no edges of its own (a drawn arm grown out of the body): it stays in the body's mesh
-    radii = [np.minimum(_reach(r, lo, hi, default), _room(a, b, kps, lo / 2)) for r, (a, b) in zip(sides, chain[:2])]
+    radii = [np.minimum(limb_reach(r, lo, hi, default), room(a, b, kps, lo / 2))
+             for r, (a, b) in zip(sides, chain[:2])]
     radii.append(np.full((2, len(SAMPLES)), 1.3 * radii[1][:, -1:]))  # an open hand: wider than the wrist
     h, wd = mask.shape
     ys, xs = np.nonzero(mask)
     px = np.stack([xs, ys], 1).astype(np.float64)
-    within = [_within(px, a, b, r) for (a, b), r in zip(chain, radii)]
-    near = within[0] | within[1] | within[2]
-    at_hand = within[2]
+    inside = [within(px, a, b, r) for (a, b), r in zip(chain, radii)]
+    near = inside[0] | inside[1] | inside[2]
+    at_hand = inside[2]
     neck, nose = kps[J["neck"], :2].astype(np.float64), kps[J["nose"], :2].astype(np.float64)
     if np.isfinite(neck).all() and np.isfinite(nose).all():  # the face is never the arm's (a hand before it is)
         near &= at_hand | (np.linalg.norm(px - nose, axis=1) > 0.9 * np.linalg.norm(nose - neck))
@@ -375,25 +259,6 @@ def closed_across(body: np.ndarray, arm: np.ndarray, chain: list[tuple[np.ndarra
         closed = cv2.morphologyEx(crop, cv2.MORPH_CLOSE, line, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
         out[y0:y1, x0:x1] |= closed & (nearest == i)
     return out & arm
-
-
-def leg_bands(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> np.ndarray:
-    """The pixels within each leg bone's half-width of it (read across the bone as for the
-    arms): where the body goes on behind an arm, and what a hand resting on a thigh
-    leaves to the leg."""
-    h, w = mask.shape
-    rows = np.flatnonzero(mask.any(1))
-    height = rows[-1] - rows[0] + 1 if len(rows) else 1
-    yy, xx = np.mgrid[0:h, 0:w]
-    px = np.stack([xx.ravel(), yy.ravel()], 1).astype(np.float64)
-    out = np.zeros(h * w, bool)
-    for a, b in LEG_BONES:
-        pa, pb = kps[J[a], :2].astype(np.float64), kps[J[b], :2].astype(np.float64)
-        if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
-            continue
-        reach = _reach(across_width(rgb, mask, pa, pb, 0.08 * height), 0.04 * height, 0.08 * height, 0.05 * height)
-        out |= _within(px, pa, pb, reach)
-    return out.reshape(h, w)
 
 
 def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:
