@@ -215,3 +215,26 @@ def test_table_1_on_real_drawings_from_the_command_line(tmp_path, shared, capsys
     assert out.count(f"2 drawings in {tmp_path}") == 3 + WEIGHTS_V1.exists() and "per joint" in out
     with pytest.raises(SystemExit):
         main(["eval", "--drawings", str(tmp_path)])  # the two go together
+
+
+def test_the_trunk_is_torchvisions_mobilenet_v3_small_without_importing_torchvision():
+    """The network's own MobileNetV3-small trunk has torchvision's parameter names and gives
+    its outputs, and loading the shipped weights does not import torchvision (~4 s)."""
+    import subprocess
+    import sys
+
+    import torch
+    from torchvision.models import mobilenet_v3_small
+
+    from r2a_utils.pose.anime.model import mobilenet_v3_small_trunk
+
+    theirs, ours = mobilenet_v3_small(weights=None).features[:9].eval(), mobilenet_v3_small_trunk().eval()
+    assert list(theirs.state_dict()) == list(ours.state_dict())
+    ours.load_state_dict(theirs.state_dict())
+    x = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        assert torch.allclose(theirs(x), ours(x), atol=1e-6)
+    code = ("import sys; from r2a_utils.pose.anime.model import WEIGHTS, load_weights; load_weights(WEIGHTS); "
+            "print('torchvision' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

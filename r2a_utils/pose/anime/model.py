@@ -2,7 +2,7 @@
 
 Human pose models miss on drawings (big heads, short limbs, flat colours). This network is
 trained on Stage 1's procedural characters (``synth``, ``train``). Architecture: a
-torchvision MobileNetV3-small trunk (no downloaded weights) up to stride 16, a small
+MobileNetV3-small trunk (torchvision's layout, no downloaded weights) up to stride 16, a small
 feature pyramid back to stride 4, a first heatmap head and one refinement stage that sees
 the features and the first heatmaps, in the spirit of the report's GCCPM (a lightweight
 convolutional pose machine). Both stages are supervised.
@@ -80,17 +80,69 @@ def _conv(cin: int, cout: int, k: int = 3, dilation: int = 1):
                          nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
+# MobileNetV3-small's first blocks (Howard et al. 2019; torchvision's layout and parameter
+# names, so weights trained with torchvision's trunk load unchanged): (kernel, expanded
+# channels, out channels, squeeze-excite, hard-swish, stride), input 16 channels
+_TRUNK = ((3, 16, 16, True, False, 2), (3, 72, 24, False, False, 2), (3, 88, 24, False, False, 1),
+          (5, 96, 40, True, True, 2), (5, 240, 40, True, True, 1), (5, 240, 40, True, True, 1),
+          (5, 120, 48, True, True, 1), (5, 144, 48, True, True, 1))
+
+
+def mobilenet_v3_small_trunk():
+    """MobileNetV3-small's stem and first eight inverted-residual blocks (stride 16, 48
+    channels), written here rather than imported from torchvision: importing torchvision
+    costs ~4 s of start-up (it imports ``torch._dynamo``), and inference needs none of it."""
+    import torch.nn as nn
+
+    def conv_bn(cin, cout, k, stride=1, groups=1, act=None):
+        layers = [nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
+                  nn.BatchNorm2d(cout, eps=0.001, momentum=0.01)]
+        return nn.Sequential(*layers, *([act(inplace=True)] if act else []))
+
+    class SqueezeExcite(nn.Module):
+        def __init__(self, channels: int):
+            super().__init__()
+            squeeze = max(8, int(channels // 4 + 4) // 8 * 8)  # torchvision's _make_divisible(c / 4, 8)
+            squeeze += 8 if squeeze < 0.9 * (channels // 4) else 0
+            self.avgpool = nn.AdaptiveAvgPool2d(1)
+            self.fc1, self.fc2 = nn.Conv2d(channels, squeeze, 1), nn.Conv2d(squeeze, channels, 1)
+            self.relu, self.scale = nn.ReLU(), nn.Hardsigmoid()
+
+        def forward(self, x):
+            return self.scale(self.fc2(self.relu(self.fc1(self.avgpool(x))))) * x
+
+    class InvertedResidual(nn.Module):
+        def __init__(self, cin, k, expanded, cout, se, hs, stride):
+            super().__init__()
+            act = nn.Hardswish if hs else nn.ReLU
+            layers = [conv_bn(cin, expanded, 1, act=act)] if expanded != cin else []
+            layers.append(conv_bn(expanded, expanded, k, stride, groups=expanded, act=act))
+            layers += [SqueezeExcite(expanded)] if se else []
+            layers.append(conv_bn(expanded, cout, 1))
+            self.block = nn.Sequential(*layers)
+            self.residual = stride == 1 and cin == cout
+
+        def forward(self, x):
+            y = self.block(x)
+            return y + x if self.residual else y
+
+    blocks, cin = [conv_bn(3, 16, 3, 2, act=nn.Hardswish)], 16
+    for k, expanded, cout, se, hs, stride in _TRUNK:
+        blocks.append(InvertedResidual(cin, k, expanded, cout, se, hs, stride))
+        cin = cout
+    return nn.Sequential(*blocks)
+
+
 def build_model(cfg: AnimePoseConfig):
     """``AnimePoseNet``: image ``(N, 3, S, S)`` -> two heatmap stages ``(N, 18, S/4, S/4)``."""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
-    from torchvision.models import mobilenet_v3_small
 
     class AnimePoseNet(nn.Module):
         def __init__(self, width: int):
             super().__init__()
-            trunk = mobilenet_v3_small(weights=None).features  # no download: trained from scratch
+            trunk = mobilenet_v3_small_trunk()  # no downloaded weights: trained from scratch
             self.s4, self.s8, self.s16 = trunk[:2], trunk[2:4], trunk[4:9]
             self.lat4, self.lat8, self.lat16 = (nn.Conv2d(c, width, 1) for c in (16, 24, 48))
             self.fuse = nn.Sequential(_conv(width, width), _conv(width, width))
