@@ -169,6 +169,11 @@ def _inverse_affines(forward: np.ndarray) -> np.ndarray:
     return out
 
 
+def _with_rim(layer: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """A layer's mask with the pixels just outside the cut-out next to it (alpha's soft rim)."""
+    return layer | ((cv2.dilate(layer.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~cut)
+
+
 def _premultiplied(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.dstack([rgb.astype(np.float32) * alpha[..., None], alpha]).astype(np.float32)
 
@@ -197,14 +202,16 @@ class MeshRenderer:
         rgb, alpha, kps, self.mask = cut_reference(reference, reference_kps, mask)
         self.ref_kps = kps
         self.size = size or (rgb.shape[1], rgb.shape[0])
-        a = alpha.astype(np.float32) / 255 * self.mask if alpha is not None else self.mask.astype(np.float32)
+        a = alpha.astype(np.float32) / 255 if alpha is not None else self.mask.astype(np.float32)
         ys = np.nonzero(self.mask.any(1))[0]
         self.figure_height = float(ys[-1] - ys[0] + 1)
         self.cell = max(3, int(round(self.figure_height / CELLS_PER_HEIGHT)))
         self.layers = split_layers(rgb, self.mask, kps)
         arms = self.layers.arms["right"] | self.layers.arms["left"]
         # premultiplied sources: the body layer (with its fills) and the arms
-        self.sources = [_premultiplied(self.layers.body_rgb, a * self.layers.body), _premultiplied(rgb, a * arms)]
+        # (each layer keeps the soft rim of the picture's alpha next to it: edges stay smooth)
+        self.sources = [_premultiplied(self.layers.body_rgb, a * _with_rim(self.layers.body, self.mask)),
+                        _premultiplied(rgb, a * _with_rim(arms, self.mask))]
         meshes = [self._body_mesh()] + [self._arm_mesh(side) for side in SIDES]
         verts, tris, wts, layer_of, offset = [], [], [], [], 0
         for i, (v, t, w) in enumerate(meshes):
