@@ -88,12 +88,13 @@ def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray,
     return [(s, e), (e, w), (w, w + reach * forearm / max(length, 1e-6))]
 
 
-def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> tuple[np.ndarray, ...] | None:
-    """``(band, root, hand)``: the cut-out's pixels that belong to this arm, those of them
-    at its root (around the shoulder, up to ``ROOT_SHARE`` of the upper arm: the body keeps
-    them too) and those at the hand. None when a joint of the arm is missing, or when the
-    picture shows too few of the arm's edges to tell it from the body (less than
-    ``SEEN_SHARE`` of the walks across it end): such an arm stays in the body's mesh."""
+def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> tuple | None:
+    """``(band, root, hand, bones)``: the cut-out's pixels that belong to this arm, those of
+    them at its root (around the shoulder, up to ``ROOT_SHARE`` of the upper arm: the body
+    keeps them too), those at the hand, and the arm's three bones (``_arm_chain``). None
+    when a joint of the arm is missing, or when the picture shows too few of the arm's edges
+    to tell it from the body (less than ``SEEN_SHARE`` of the walks across it end): such an
+    arm stays in the body's mesh."""
     chain = _arm_chain(rgb, mask, kps, side)
     if chain is None:
         return None
@@ -132,7 +133,7 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     band = np.isin(labels, sorted(on_bone)) & band
     root[ys[at_root], xs[at_root]] = True
     hand[ys[at_hand], xs[at_hand]] = True
-    return band, root & band, hand & band & ~root
+    return band, root & band, hand & band & ~root, chain
 
 
 def _body_piece(body: np.ndarray, kps: np.ndarray) -> np.ndarray:
@@ -173,14 +174,14 @@ def fill_behind(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, blur: floa
 
 def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     """The picture's layers: each arm's band, and the body with the covered places filled."""
-    arms, roots, hands = {}, {}, {}
+    arms, roots, hands, chains = {}, {}, {}, {}
     taken = np.zeros_like(mask)
     for side in SIDES:
         found = arm_band(rgb, mask, kps, side)
         if found is None:
             arms[side] = roots[side] = hands[side] = np.zeros_like(mask)
             continue
-        band, roots[side], hand = found
+        band, roots[side], hand, chains[side] = found
         arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
         hands[side] = hand & arms[side]
         taken |= arms[side]
@@ -218,9 +219,8 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s]).astype(np.uint8), cv2.DIST_L2, 3).max())
                  for s in SIDES if arms[s].any()), default=2.0)
     covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps)
-    for side in SIDES:
-        chain = _arm_chain(rgb, mask, kps, side)
-        if chain is not None and arms[side].any():
+    for side, chain in chains.items():
+        if arms[side].any():
             covered |= closed_across(kept, arms[side], chain)
     covered &= taken
     # coloured from the body's own colours, not its outlines (ink)
