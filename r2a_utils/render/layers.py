@@ -38,7 +38,7 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
-from r2a_utils.render.reach import INK, SAMPLES, across_width, leg_bands, limb_reach, room, within
+from r2a_utils.render.reach import INK, SAMPLES, across_width, colour_at, leg_bands, limb_reach, room, walk, within
 from r2a_utils.skeleton import J
 
 SIDES = ("right", "left")
@@ -72,17 +72,11 @@ def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray,
     forearm = w - e
     length = float(np.linalg.norm(forearm))
     lo, hi = (share * length for share in HAND_SHARE)
-    h, wd = mask.shape
     reach = hi
-    c = np.round(w).astype(int)
-    if length >= 1 and 0 <= c[0] < wd and 0 <= c[1] < h and mask[c[1], c[0]]:
-        colour = np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
+    colour = colour_at(rgb, mask, w)
+    if length >= 1 and colour is not None:
         steps = np.arange(1, int(hi) + 1, dtype=np.float64)
-        q = np.round(w + steps[:, None] * forearm / length).astype(int)
-        ok = (q[:, 0] >= 0) & (q[:, 0] < wd) & (q[:, 1] >= 0) & (q[:, 1] < h)
-        on = np.zeros(len(q), bool)
-        on[ok] = mask[q[ok, 1], q[ok, 0]] & (np.abs(rgb[q[ok, 1], q[ok, 0]].astype(np.float32) - colour).sum(-1) < 160)
-        off = np.flatnonzero(~on)
+        off = np.flatnonzero(~walk(rgb, mask, w, forearm / length, steps, colour)[2])
         reach = float(steps[off[0]]) if len(off) else hi
     reach = float(np.clip(reach, lo, hi))
     return [(s, e), (e, w), (w, w + reach * forearm / max(length, 1e-6))]

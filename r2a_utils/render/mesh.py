@@ -207,6 +207,8 @@ class MeshRenderer:
         self.figure_height = float(ys[-1] - ys[0] + 1)
         self.cell = max(3, int(round(self.figure_height / CELLS_PER_HEIGHT)))
         self.layers = split_layers(rgb, self.mask, kps)
+        # the body layer's parts: torso, head, legs, and any arm without a layer of its own
+        self._body_parts = BODY_PARTS + sum((ARM_PARTS[s] for s in SIDES if not self.layers.arms[s].any()), ())
         arms = self.layers.arms["right"] | self.layers.arms["left"]
         # premultiplied sources: the body layer (with its fills) and the arms
         # (each layer keeps the soft rim of the picture's alpha next to it: edges stay smooth)
@@ -234,11 +236,6 @@ class MeshRenderer:
         tri_src = np.concatenate([self.vertices[self.triangles], np.ones((len(self.triangles), 3, 1))], axis=2)
         self._src_inverse = np.linalg.inv(tri_src)  # (F, 3, 3): [S 1]^-1 (grid triangles are never degenerate)
         self._part_triangles = [np.flatnonzero(self.triangle_part == i) for i in range(len(PARTS))]
-
-    @property
-    def _body_parts(self) -> tuple[str, ...]:
-        """The body layer's parts: torso, head, legs, and any arm without a layer of its own."""
-        return BODY_PARTS + sum((ARM_PARTS[s] for s in SIDES if not self.layers.arms[s].any()), ())
 
     def _body_mesh(self):
         v, t = grid_mesh(self.layers.body, self.cell)

@@ -31,6 +31,29 @@ def across_points(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return a + SAMPLES[:, None] * d, np.array([-d[1], d[0]]) / length
 
 
+def colour_at(rgb: np.ndarray, mask: np.ndarray, p: np.ndarray) -> np.ndarray | None:
+    """The picture's colour at ``p`` (median of its 3x3 pixels), or None off the cut-out."""
+    h, w = mask.shape
+    c = np.round(p).astype(int)
+    if not (0 <= c[0] < w and 0 <= c[1] < h and mask[c[1], c[0]]):
+        return None
+    return np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
+
+
+def walk(rgb: np.ndarray, mask: np.ndarray, p: np.ndarray, u: np.ndarray, steps: np.ndarray, colour: np.ndarray,
+         colour_step: float = 160.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walk from ``p`` along the unit direction ``u`` by ``steps``: the pixels passed ``(n, 2)``,
+    which of them are on the cut-out, and which are on it in ``colour`` (within ``colour_step``)."""
+    h, w = mask.shape
+    q = np.round(p + steps[:, None] * u).astype(int)
+    inside = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
+    in_mask = np.zeros(len(q), bool)
+    in_mask[inside] = mask[q[inside, 1], q[inside, 0]]
+    on = in_mask.copy()
+    on[inside] &= np.abs(rgb[q[inside, 1], q[inside, 0]].astype(np.float32) - colour).sum(-1) < colour_step
+    return q, in_mask, on
+
+
 def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray, limit: float,
                  colour_step: float = 160.0) -> np.ndarray:
     """The limb's reach on each side of the bone a-b at ``SAMPLES`` along it, ``(2, 9)``
@@ -47,17 +70,11 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
     steps = np.arange(1, int(limit) + 2, dtype=np.float64)
     outline = max(2, int(round(0.012 * max(h, w))))
     for i, p in enumerate(points):
-        c = np.round(p).astype(int)
-        if not (0 <= c[0] < w and 0 <= c[1] < h and mask[c[1], c[0]]):
+        colour = colour_at(rgb, mask, p)
+        if colour is None:
             continue
-        colour = np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
         for j, sign in enumerate((1, -1)):
-            q = np.round(p + sign * steps[:, None] * n).astype(int)
-            inside = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
-            in_mask = np.zeros(len(q), bool)
-            in_mask[inside] = mask[q[inside, 1], q[inside, 0]]
-            on = in_mask.copy()
-            on[inside] &= np.abs(rgb[q[inside, 1], q[inside, 0]].astype(np.float32) - colour).sum(-1) < colour_step
+            q, in_mask, on = walk(rgb, mask, p, sign * n, steps, colour, colour_step)
             off = np.flatnonzero(~on)
             if not len(off):
                 continue
