@@ -192,12 +192,17 @@ def bench_renderer_truth(pairs: int = 24) -> None:
     from r2a_utils.render.quality import stage1_pair
     from r2a_utils.viz import to_rgb
 
+    from r2a_utils.render.mesh import MeshRenderer
+
+    makers = {"warp": lambda ref, kps: make_renderer("warp", ref, kps),
+              "warp with ARAP": lambda ref, kps: MeshRenderer(ref, kps, deform="arap"),
+              "parts": lambda ref, kps: make_renderer("parts", ref, kps)}
     for look in ("classic", "anime"):
-        scores = {"warp": [], "parts": []}
+        scores = {name: [] for name in makers}
         for i in range(pairs):
             ref, ref_kps, tgt, depth, truth = stage1_pair(100 + i, 6 + (i * 7) % 40, look)
-            for name in scores:
-                scores[name].append(ssim(to_rgb(make_renderer(name, ref, ref_kps).render(tgt, depth)), to_rgb(truth)))
+            for name, make in makers.items():
+                scores[name].append(ssim(to_rgb(make(ref, ref_kps).render(tgt, depth)), to_rgb(truth)))
         print(f"renderers vs Stage 1 truth, {pairs} {look}-look pairs, SSIM: "
               + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in scores.items()))
 
@@ -252,8 +257,11 @@ def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 15.0) -> np.nd
 
 
 def bench_tearing_drawn() -> None:
-    """Torn frames and notches of both warping renderers on the drawn characters x every BVH
-    clip, and their speed at 500x500 (AnimatedDrawings' own frame loop: 10.6-11.6 frames/s)."""
+    """Torn frames and notches of the warping renderers (the mesh with linear-blend skinning,
+    the default; the mesh with ARAP; rigid parts) on the drawn characters x every BVH clip,
+    and their speed at 500x500 (AnimatedDrawings' own frame loop: 10.6-11.6 frames/s)."""
+    from functools import partial
+
     from r2a_utils.canvas import fit_box, place_image
     from r2a_utils.render import MeshRenderer, PartsRenderer
     from r2a_utils.render.quality import tear_report
@@ -262,7 +270,7 @@ def bench_tearing_drawn() -> None:
     if shared is None:
         print("tearing: ../shared/data not found, skipped")
         return
-    renderers = {"warp": MeshRenderer, "parts": PartsRenderer}
+    renderers = {"warp": MeshRenderer, "warp with ARAP": partial(MeshRenderer, deform="arap"), "parts": PartsRenderer}
     for name in ("drawn_char1", "drawn_char2", "drawn_char4"):
         ref, kps = _padded_drawing(shared / "characters" / name)
         for label, cls in renderers.items():
@@ -287,8 +295,9 @@ def bench_tearing_drawn() -> None:
 
 
 def bench_tearing_real_drawings() -> None:
-    """Torn frames of both warping renderers on the 16 real anime drawings (ground-truth
-    joints) animated with dance_stage, through the pipeline's own stages."""
+    """Torn frames of the warping renderers (mesh with linear-blend skinning, mesh with ARAP,
+    rigid parts) on the 16 real anime drawings (ground-truth joints) animated with
+    dance_stage, through the pipeline's own stages."""
     from r2a_utils.joints import from_anime_drawings_file, save_joints
     from r2a_utils.picture import load_picture
     from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
@@ -300,7 +309,9 @@ def bench_tearing_real_drawings() -> None:
     if shared is None:
         print("tearing on real drawings: ../shared/data not found, skipped")
         return
-    renderers = ("warp", "parts")
+    from r2a_utils.render.mesh import MeshRenderer
+
+    renderers = ("warp", "warp with ARAP", "parts")
     entries = json.loads((shared / "anime_drawings_dataset" / "data.json").read_text())
     index = {e["file_name"].rsplit("/", 1)[-1].split(".")[0]: i for i, e in enumerate(entries)}
     motion = track_motion(shared / "videos" / "dance_stage.mp4", progress=False)
@@ -314,7 +325,9 @@ def bench_tearing_real_drawings() -> None:
             staged = place_on_canvas(char, retarget(motion, char)[0], 384)
             kind = "plain" if plain_background(char.picture.rgb) else "busy"
             for label in renderers:
-                r = make_renderer(label, staged.reference, staged.character_keypoints, staged.mask)
+                r = (MeshRenderer(staged.reference, staged.character_keypoints, staged.mask, deform="arap")
+                     if label == "warp with ARAP" else
+                     make_renderer(label, staged.reference, staged.character_keypoints, staged.mask))
                 rep = tear_report((r.render(t) for t in staged.targets), r.render(staged.character_keypoints))
                 share[label][kind].append(rep["torn_share"])
     for label, kinds in share.items():

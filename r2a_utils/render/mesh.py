@@ -178,6 +178,7 @@ def _premultiplied(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.dstack([rgb.astype(np.float32) * alpha[..., None], alpha]).astype(np.float32)
 
 
+ARAP_HANDLES = (0.0, 0.5, 1.0)  # deform="arap": handles at these fractions along each bone
 ARM_PARTS = {side: (f"{side}_upper_arm", f"{side}_forearm") for side in SIDES}
 BODY_PARTS = tuple(p for p in PARTS if "arm" not in p)
 
@@ -198,7 +199,9 @@ class MeshRenderer:
     """
 
     def __init__(self, reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None,
-                 size: tuple[int, int] | None = None):
+                 size: tuple[int, int] | None = None, deform: str = "lbs"):
+        if deform not in ("lbs", "arap"):
+            raise ValueError(f"deform must be 'lbs' or 'arap', not {deform!r}")
         rgb, alpha, kps, self.mask = cut_reference(reference, reference_kps, mask)
         self.ref_kps = kps
         self.size = size or (rgb.shape[1], rgb.shape[0])
@@ -216,7 +219,11 @@ class MeshRenderer:
                         _premultiplied(rgb, a * _with_rim(arms, self.mask))]
         meshes = [self._body_mesh()] + [self._arm_mesh(side) for side in SIDES]
         verts, tris, wts, layer_of, offset = [], [], [], [], 0
+        self._arap = []  # (vertex slice, Arap, handle vertices, their parts) per layer, with deform="arap"
+        layer_parts = [self._body_parts] + [ARM_PARTS[s] for s in SIDES]
         for i, (v, t, w) in enumerate(meshes):
+            if deform == "arap" and len(t):
+                self._arap.append(self._arap_layer(v, t, layer_parts[i], slice(offset, offset + len(v))))
             verts.append(v)
             tris.append(t + offset)
             wts.append(w)
@@ -250,6 +257,22 @@ class MeshRenderer:
         v, t = grid_mesh(arm, self.cell)
         return v, t, skin_weights(arm, self.ref_kps, v, self.figure_height, ARM_PARTS[side])
 
+    def _arap_layer(self, v: np.ndarray, t: np.ndarray, parts: tuple[str, ...], where: slice):
+        """ARAP for one layer's mesh: handles are the mesh vertices nearest the layer's bones,
+        at each end and the middle (those within a cell and a half of the mesh)."""
+        from r2a_utils.render.arap import Arap
+
+        segs = _part_segments(self.ref_kps)
+        pins, pin_parts = [], []
+        for part in parts:
+            a, b = segs[part]
+            for f in ARAP_HANDLES:
+                d = np.linalg.norm(v - (a + f * (b - a)), axis=1)
+                if d.min() <= 1.5 * self.cell:
+                    pins.append(int(d.argmin()))
+                    pin_parts.append(PARTS.index(part))
+        return where, Arap(v, t, np.array(pins, np.int64)), np.array(pins, np.int64), np.array(pin_parts, np.int64)
+
     def _part_maps(self, tgt: np.ndarray) -> np.ndarray:
         """``(P, 2, 3)``: each part's map; a limb whose target joints are missing follows its parent."""
         maps = bone_transforms(self.ref_kps, tgt)
@@ -265,8 +288,15 @@ class MeshRenderer:
 
         Skinning is linear in the maps, so each vertex's blended map is ``weights @ maps``.
         """
-        m = (self.weights @ self._part_maps(target_kps).reshape(-1, 6)).reshape(-1, 2, 3)
-        return np.einsum("vij,vj->vi", m[:, :, :2], self.vertices) + m[:, :, 2]
+        maps = self._part_maps(target_kps)
+        m = (self.weights @ maps.reshape(-1, 6)).reshape(-1, 2, 3)
+        moved = np.einsum("vij,vj->vi", m[:, :, :2], self.vertices) + m[:, :, 2]
+        scale = np.sqrt(abs(np.linalg.det(maps[PARTS.index("torso"), :, :2])))  # the figure's change of size
+        for where, arap, pins, parts in self._arap:  # deform="arap": the handles follow their bones
+            rest = self.vertices[where][pins]
+            targets = np.einsum("pij,pj->pi", maps[parts, :, :2], rest) + maps[parts, :, 2]
+            moved[where] = arap.solve(targets, moved[where], scale)
+        return moved
 
     def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
         """The character in the target pose: RGBA ``uint8`` of ``size``.
