@@ -238,3 +238,53 @@ def test_the_trunk_is_torchvisions_mobilenet_v3_small_without_importing_torchvis
             "print('torchvision' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def _annotation(post_id, dx=0.0):
+    """One Anime Drawings Dataset entry: a standing figure about 500 px high."""
+    pts = {"neck": [300, 120], "head": [300, 105], "nose_tip": [305, 95], "nose_root": [303, 90], "body_upper": [300, 200],
+           "arm_right": [270, 135], "elbow_right": [255, 200], "wrist_right": [250, 260],
+           "arm_left": [330, 135], "elbow_left": [345, 200], "wrist_left": [350, 260],
+           "leg_right": [285, 280], "knee_right": [280, 400], "ankle_right": [278, 520],
+           "leg_left": [315, 280], "knee_left": [320, 400], "ankle_left": [322 + dx, 520]}
+    return {"file_name": f"data/images/{post_id}.jpg", "points": pts, "width": 600, "height": 600}
+
+
+def test_annotated_poses_leave_the_development_drawings_out(tmp_path):
+    import json
+
+    from r2a_utils.characters.spec import random_character
+    from r2a_utils.pose.anime.annotated import DEV_POST_IDS, AnnotatedPoses
+    from r2a_utils.skeleton import KeypointError
+
+    (tmp_path / "train.json").write_text(json.dumps([_annotation("1001467"), _annotation("555", 10)]))
+    (tmp_path / "val.json").write_text(json.dumps([_annotation("777", 20)]))
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "777.png").write_bytes(b"")
+    assert "1001467" in DEV_POST_IDS
+    poses = AnnotatedPoses(tmp_path)
+    assert poses.post_ids == ["555", "777"]
+    assert AnnotatedPoses(tmp_path, exclude_folder=tmp_path / "dev").post_ids == ["555"]
+    spec = random_character(3, look="anime")
+    kps, scale = poses.place(0, spec, 128)
+    body = kps[:14, :2]
+    assert (body > 0).all() and (body < 128).all() and 40 < scale < 200
+    # the drawing's own proportions are kept: legs as long against the torso as annotated
+    leg = np.linalg.norm(kps[J["right_ankle"], :2] - kps[J["right_hip"], :2])
+    torso = np.linalg.norm(kps[J["neck"], :2] - (kps[J["right_hip"], :2] + kps[J["left_hip"], :2]) / 2)
+    assert abs(leg / torso - 240 / 160) < 0.02
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(KeypointError, match="bad.json"):
+        AnnotatedPoses(tmp_path / "bad.json")
+
+
+def test_annotated_poses_of_the_shared_dataset(shared):
+    from r2a_utils.pose.anime.annotated import DEV_POST_IDS, AnnotatedPoses
+
+    poses = AnnotatedPoses(shared / "anime_drawings_dataset", exclude_folder=shared / "anime_drawings_dev")
+    assert len(poses) > 1400 and not DEV_POST_IDS & set(poses.post_ids)
+    rng = np.random.default_rng(0)
+    cfg = AnimePoseConfig(annotated_fraction=1.0)
+    for _ in range(4):
+        img, kps, head = synth_sample(rng, cfg, poses=poses)
+        assert img.shape == (128, 128, 3) and head > 0 and kps[:14, 2].sum() >= 10

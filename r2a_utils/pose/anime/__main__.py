@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real-videos", default=None, metavar="DIR",
                     help="train: a folder of real videos; its people (mediapipe's keypoints as labels) join the "
                          "training, and its frames give backdrops (the shipped weights used ../shared/data/videos)")
+    ap.add_argument("--annotated-poses", default=None, metavar="PATH",
+                    help="train: Anime Drawings Dataset annotations (a folder with train.json/val.json, or a json); "
+                         "real illustrations' poses drive a share of the characters (the development drawings "
+                         "are always left out)")
     ap.add_argument("--drawings", help="eval: a folder of real anime drawings to score on (Table 1)")
     ap.add_argument("--annotations", help="eval: their Anime Drawings Dataset json (data.json or test.json)")
     a = ap.parse_args(argv)
@@ -50,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
                 if not Path(a.real_videos).is_dir():
                     raise ConfigError(f"--real-videos {a.real_videos}: not a folder")
                 cfg = cfg.replace(real_videos=str(a.real_videos))
+            if a.annotated_poses:
+                if not Path(a.annotated_poses).exists():
+                    raise ConfigError(f"--annotated-poses {a.annotated_poses}: no such file or folder")
+                cfg = cfg.replace(annotated_poses=str(a.annotated_poses))
             ckpt = train_anime_pose(cfg, a.out, on_log=lambda e: print(json.dumps(e), flush=True), init_weights=a.init)
             print(f"saved {a.out} after {ckpt['history'][-1]['seconds']} s")
         weights = a.out if a.cmd == "train" else (a.weights or WEIGHTS)

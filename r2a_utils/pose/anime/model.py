@@ -58,13 +58,15 @@ class AnimePoseConfig(StageConfig):
     crop_fraction: float = 0.12  # share of pictures framed at the thighs or knees
     real_videos: str = ""  # folder of real videos: people with mediapipe's keypoints join the training
     real_fraction: float = 0.12  # share of a batch from real_videos (when given)
+    annotated_poses: str = ""  # Anime Drawings Dataset annotations (folder or json): real illustrations' poses
+    annotated_fraction: float = 0.4  # share of characters posed from annotated_poses (when given)
     max_minutes: float = 80.0  # stop after this long (0: no limit); the schedule follows steps or time, whichever ends first
     save_every: int = 500  # steps between checkpoints written to the output file
     device: str = "auto"
     min_confidence: float = 0.25  # below this a joint is reported as not found
     human_model_confidence: float = 0.95  # mediapipe's answer is considered when its body joints average this
 
-    SMOKE_OVERRIDES = {"steps": 6, "batch_size": 4, "real_videos": ""}
+    SMOKE_OVERRIDES = {"steps": 6, "batch_size": 4, "real_videos": "", "annotated_poses": ""}
 
     def gpu(self) -> AnimePoseConfig:
         """The Colab/GPU size: larger input, wider decoder, longer schedule. Drawing the

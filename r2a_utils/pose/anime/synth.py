@@ -15,6 +15,7 @@ import numpy as np
 from r2a_utils.characters.motion import Motion, layout_for_character, random_pose
 from r2a_utils.characters.render import render_character
 from r2a_utils.characters.spec import HELD_OUT_SEED, random_character
+from r2a_utils.pose.anime.annotated import AnnotatedPoses
 from r2a_utils.pose.anime.augment import RealPeople, background, restyle
 from r2a_utils.pose.anime.model import AnimePoseConfig
 from r2a_utils.skeleton import FLIP_INDEX, NUM_JOINTS, J, transform_keypoints
@@ -37,9 +38,12 @@ def _flip(rgba: np.ndarray, kps: np.ndarray, s: int) -> tuple[np.ndarray, np.nda
 
 
 def synth_sample(rng: np.random.Generator, cfg: AnimePoseConfig, seed: int | None = None,
-                 augment: bool = True, real: RealPeople | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+                 augment: bool = True, real: RealPeople | None = None,
+                 poses: AnnotatedPoses | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """One training image: a procedural character in a random pose, augmented (or, with
-    ``real`` and probability ``cfg.real_fraction``, a real person from a video).
+    ``real`` and probability ``cfg.real_fraction``, a real person from a video). With
+    ``poses``, a share ``cfg.annotated_fraction`` of the characters take the pose (and body
+    proportions) of a real illustration instead of a random one.
 
     Returns:
         ``(image (S, S, 3) uint8, keypoints (18, 3) in image pixels, head segment px)``; the
@@ -50,13 +54,16 @@ def synth_sample(rng: np.random.Generator, cfg: AnimePoseConfig, seed: int | Non
     if augment and real is not None and len(real) and rng.random() < cfg.real_fraction:
         return _real_sample(rng, cfg, real)
     spec = random_character(int(seed if seed is not None else rng.integers(cfg.num_train_characters)))
-    yaw = 180.0 if rng.random() < cfg.back_views else cfg.yaw_deg
-    pose = random_pose(rng, spec.rest_pose(), yaw_deg=yaw, sit_prob=cfg.sit_prob)
-    track = layout_for_character(Motion(pose[None], 24.0, "pose"), spec, (s, s), margin=0.04)
-    res = render_character(spec, track.keypoints[0], (s, s), track.scale, track.depth[0])
-    rgba = res.rgba.astype(np.float32)
-    kps = track.keypoints[0].astype(np.float32).copy()
-    head = float(spec.head * track.scale * 0.55)
+    if augment and poses is not None and len(poses) and rng.random() < cfg.annotated_fraction:
+        kps, scale = poses.place(int(rng.integers(len(poses))), spec, s, rng)
+        rgba = render_character(spec, kps, (s, s), scale).rgba.astype(np.float32)
+    else:
+        yaw = 180.0 if rng.random() < cfg.back_views else cfg.yaw_deg
+        pose = random_pose(rng, spec.rest_pose(), yaw_deg=yaw, sit_prob=cfg.sit_prob)
+        track = layout_for_character(Motion(pose[None], 24.0, "pose"), spec, (s, s), margin=0.04)
+        rgba = render_character(spec, track.keypoints[0], (s, s), track.scale, track.depth[0]).rgba.astype(np.float32)
+        kps, scale = track.keypoints[0].astype(np.float32).copy(), track.scale
+    head = float(spec.head * scale * 0.55)
     if augment:
         if rng.random() < cfg.crop_fraction:  # framed at the thighs or knees: zoom in on the upper body
             upper = np.nanmean(kps[[J["neck"], J["right_hip"], J["left_hip"]], :2], axis=0)
@@ -77,9 +84,11 @@ def synth_sample(rng: np.random.Generator, cfg: AnimePoseConfig, seed: int | Non
         if rng.random() < 0.3:  # an occluder over part of the body
             p = kps[rng.integers(NUM_JOINTS), :2]
             half = rng.uniform(0.04, 0.12, 2) * s
-            x0, y0 = (p - half).astype(int)
-            x1, y1 = (p + half).astype(int)
-            img[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = rng.integers(0, 256, 3)
+            colour = rng.integers(0, 256, 3)
+            if not np.isnan(p).any():  # (an illustration's pose has no eyes or ears)
+                x0, y0 = (p - half).astype(int)
+                x1, y1 = (p + half).astype(int)
+                img[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = colour
         img = restyle(img, rng)
     return _finish(img, kps, head, s)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from r2a_utils.config import pick_device
 from r2a_utils.pose.anime.model import WEIGHTS_FORMAT, AnimePoseConfig, build_model, load_weights, to_tensor
+from r2a_utils.pose.anime.annotated import AnnotatedPoses
 from r2a_utils.pose.anime.augment import RealPeople
 from r2a_utils.pose.anime.synth import heatmap_targets, synth_sample
 from r2a_utils.tensors import float_state, half_state, save_atomic
@@ -22,7 +23,8 @@ def train_anime_pose(cfg: AnimePoseConfig = AnimePoseConfig(), out_path: str | o
                      progress: bool = True, on_log: Callable[[dict], None] | None = None,
                      log_every: int = 50, init_weights: str | os.PathLike | None = None) -> dict:
     """Train the network on procedural characters (and real people when ``cfg.real_videos``
-    names a folder of videos); save ``{config, model, history}`` to ``out_path`` every
+    names a folder of videos; poses of real illustrations when ``cfg.annotated_poses`` names
+    Anime Drawings Dataset annotations); save ``{config, model, history}`` to ``out_path`` every
     ``cfg.save_every`` steps and at the end (or when ``cfg.max_minutes`` runs out).
 
     Returns the checkpoint dict. ``on_log`` gets ``{"step", "loss", "seconds"}`` every
@@ -48,6 +50,9 @@ def train_anime_pose(cfg: AnimePoseConfig = AnimePoseConfig(), out_path: str | o
     real = RealPeople(cfg.real_videos) if cfg.real_videos else None
     if real is not None and progress:
         print(f"real people: {len(real)} frames from {cfg.real_videos} ({len(real.backdrops)} backdrops)")
+    poses = AnnotatedPoses(cfg.annotated_poses) if cfg.annotated_poses else None
+    if poses is not None and progress:
+        print(f"poses of real illustrations: {len(poses)} from {cfg.annotated_poses} (development drawings left out)")
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     started = time.time()
 
@@ -61,7 +66,7 @@ def train_anime_pose(cfg: AnimePoseConfig = AnimePoseConfig(), out_path: str | o
 
     model.train()
     for step in tqdm(range(1, cfg.steps + 1), desc="train anime pose", disable=not progress):
-        samples = [synth_sample(rng, cfg, real=real) for _ in range(cfg.batch_size)]
+        samples = [synth_sample(rng, cfg, real=real, poses=poses) for _ in range(cfg.batch_size)]
         x = to_tensor(np.stack([s[0] for s in samples])).to(device)
         target, weight = heatmap_targets(np.stack([s[1] for s in samples]), cfg)
         target, weight = torch.from_numpy(target).to(device), torch.from_numpy(weight).to(device)
