@@ -240,12 +240,11 @@ def _shared() -> Path | None:
 
 
 def _padded_drawing(folder: Path):
-    """An AnimatedDrawings character, padded sideways (room for outstretched arms)."""
+    """An AnimatedDrawings character with room on every side for outstretched arms and jumps
+    (half its width and height: jumping jacks lift the head above the picture's top edge)."""
     from r2a_utils.pipeline import load_animated_drawing
 
-    rgba, kps = load_animated_drawing(folder)
-    pad = rgba.shape[1] // 2
-    return np.pad(rgba, ((0, 0), (pad, pad), (0, 0))), kps + np.array([pad, 0, 0], np.float32)
+    return load_animated_drawing(folder, room=0.5)
 
 
 def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 15.0) -> np.ndarray:
@@ -283,7 +282,9 @@ def bench_tearing_drawn() -> None:
                   f"{100 * np.mean(notch):.2f}% of the figure (rest picture {100 * rep['rest_notch_share']:.2f}%)")
     ref, kps = _padded_drawing(shared / "characters" / "drawn_char1")
     dab = _bvh_targets(shared / "bvh" / "fair1" / "dab.bvh", kps, fps=None)  # all 339 frames
-    xy = np.concatenate([dab[..., :2].reshape(-1, 2), [[0, 0], [ref.shape[1], ref.shape[0]]]])
+    # framed as the issue measured it: the drawing with half its width on each side, and every pose
+    h, w = ref.shape[0] / 2, ref.shape[1] / 2  # the drawing's own size (room=0.5 doubled it)
+    xy = np.concatenate([dab[..., :2].reshape(-1, 2), [[0, h / 2], [2 * w, 1.5 * h]]])
     p = fit_box((*xy.min(0), *xy.max(0)), (500, 500), 0.03)
     small, k500, t500 = place_image(ref, p, (500, 500)), p.apply(kps), p.apply(dab)
     for label, cls in renderers.items():

@@ -24,6 +24,12 @@ def test_animated_drawings_folder(shared):
     rgba, kps = load_animated_drawing(shared / "characters" / "drawn_char1")
     assert rgba.shape[2] == 4 and np.isfinite(kps[1:14, :2]).all() and np.isnan(kps[0, 0])  # no face joints
     assert rgba[..., 3].max() == 255 and rgba[..., 3].min() == 0
+    roomy, moved = load_animated_drawing(shared / "characters" / "drawn_char1", room=0.5)
+    h, w = rgba.shape[:2]
+    assert roomy.shape[:2] == (h + 2 * round(0.5 * h), w + 2 * round(0.5 * w))
+    py, px = round(0.5 * h), round(0.5 * w)
+    assert (roomy[py:py + h, px:px + w] == rgba).all() and roomy[:py, :, 3].max() == 0
+    assert np.allclose(moved[1:14, :2] - kps[1:14, :2], (px, py))
 
 
 def test_picture_without_transparency_leaves_its_background_behind(tmp_path):

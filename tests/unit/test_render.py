@@ -99,9 +99,7 @@ def test_mesh_renderer_on_a_drawing_with_motion_capture(shared, measured):
     from r2a_utils.normalize import normalize_to_character
     from r2a_utils.pipeline import load_animated_drawing
 
-    rgba, kps = load_animated_drawing(shared / "characters" / "drawn_char1")
-    pad = rgba.shape[1] // 2
-    rgba, kps = np.pad(rgba, ((0, 0), (pad, pad), (0, 0))), kps + np.array([pad, 0, 0], np.float32)
+    rgba, kps = load_animated_drawing(shared / "characters" / "drawn_char1", room=0.5)
     m = bvh_to_motion(parse_bvh(shared / "bvh" / "fair1" / "dab.bvh"))
     targets = normalize_to_character(m.joints[..., :2], kps)[::3]
     r = MeshRenderer(rgba, kps)
