@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from r2a_utils.canvas import fit_box
 from r2a_utils.skeleton import J, KeypointError, body_height, from_anime_drawings, missing_joints
 
 # the 16 drawings of ../shared/data/anime_drawings_dev: scored on, never trained on
@@ -87,10 +88,5 @@ class AnnotatedPoses:
         left = np.nanmin(xy[:, 0]) - 0.6 * head * standing
         right = np.nanmax(xy[:, 0]) + 0.6 * head * standing
         bottom = np.nanmax(xy[:, 1]) + 0.035 * standing
-        k = (1 - 2 * margin) * size / max(right - left, bottom - top)
-        ox = (size - k * (right - left)) / 2 - k * left
-        oy = (size - k * (bottom - top)) / 2 - k * top
-        out = kps.astype(np.float32)
-        out[:, 0] = kps[:, 0] * k + ox
-        out[:, 1] = kps[:, 1] * k + oy
-        return out, float(standing * k)
+        place = fit_box((left, top, right, bottom), (size, size), margin)
+        return place.apply(kps).astype(np.float32), float(standing * place.k)
