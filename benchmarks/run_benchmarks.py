@@ -188,15 +188,10 @@ def bench_renderer_truth(pairs: int = 24) -> None:
     """SSIM against Stage 1: a character drawn in A-pose is rendered into a dance pose and
     compared with Stage 1's own render of that pose (classic and anime-look characters)."""
     from r2a_utils.metrics import ssim
-    from r2a_utils.render import make_renderer
     from r2a_utils.render.quality import stage1_pair
     from r2a_utils.viz import to_rgb
 
-    from r2a_utils.render.mesh import MeshRenderer
-
-    makers = {"warp": lambda ref, kps: make_renderer("warp", ref, kps),
-              "warp with ARAP": lambda ref, kps: MeshRenderer(ref, kps, deform="arap"),
-              "parts": lambda ref, kps: make_renderer("parts", ref, kps)}
+    makers = _warping_renderers()
     for look in ("classic", "anime"):
         scores = {name: [] for name in makers}
         for i in range(pairs):
@@ -239,12 +234,26 @@ def _shared() -> Path | None:
     return root if root.exists() else None
 
 
+ROOM = 0.5  # room around a drawn character, a share of its width and height on every side
+
+
 def _padded_drawing(folder: Path):
-    """An AnimatedDrawings character with room on every side for outstretched arms and jumps
-    (half its width and height: jumping jacks lift the head above the picture's top edge)."""
+    """An AnimatedDrawings character with ``ROOM`` on every side for outstretched arms and
+    jumps (jumping jacks lift the head above the picture's top edge)."""
     from r2a_utils.pipeline import load_animated_drawing
 
-    return load_animated_drawing(folder, room=0.5)
+    return load_animated_drawing(folder, room=ROOM)
+
+
+def _warping_renderers() -> dict:
+    """The training-free renderers the benchmarks compare, each ``(picture, joints, mask=None)
+    -> renderer``: the mesh with linear-blend skinning (``warp``, the default), the same mesh
+    with ARAP, and rigid parts (the kit's first renderer)."""
+    from functools import partial
+
+    from r2a_utils.render import MeshRenderer, PartsRenderer
+
+    return {"warp": MeshRenderer, "warp with ARAP": partial(MeshRenderer, deform="arap"), "parts": PartsRenderer}
 
 
 def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 15.0) -> np.ndarray:
@@ -259,17 +268,14 @@ def bench_tearing_drawn() -> None:
     """Torn frames and notches of the warping renderers (the mesh with linear-blend skinning,
     the default; the mesh with ARAP; rigid parts) on the drawn characters x every BVH clip,
     and their speed at 500x500 (AnimatedDrawings' own frame loop: 10.6-11.6 frames/s)."""
-    from functools import partial
-
     from r2a_utils.canvas import fit_box, place_image
-    from r2a_utils.render import MeshRenderer, PartsRenderer
     from r2a_utils.render.quality import tear_report
 
     shared = _shared()
     if shared is None:
         print("tearing: ../shared/data not found, skipped")
         return
-    renderers = {"warp": MeshRenderer, "warp with ARAP": partial(MeshRenderer, deform="arap"), "parts": PartsRenderer}
+    renderers = _warping_renderers()
     for name in ("drawn_char1", "drawn_char2", "drawn_char4"):
         ref, kps = _padded_drawing(shared / "characters" / name)
         for label, cls in renderers.items():
@@ -283,8 +289,9 @@ def bench_tearing_drawn() -> None:
     ref, kps = _padded_drawing(shared / "characters" / "drawn_char1")
     dab = _bvh_targets(shared / "bvh" / "fair1" / "dab.bvh", kps, fps=None)  # all 339 frames
     # framed as the issue measured it: the drawing with half its width on each side, and every pose
-    h, w = ref.shape[0] / 2, ref.shape[1] / 2  # the drawing's own size (room=0.5 doubled it)
-    xy = np.concatenate([dab[..., :2].reshape(-1, 2), [[0, h / 2], [2 * w, 1.5 * h]]])
+    h, w = ref.shape[0] / (1 + 2 * ROOM), ref.shape[1] / (1 + 2 * ROOM)  # the drawing's own size
+    top, left = ROOM * h, ROOM * w - w / 2
+    xy = np.concatenate([dab[..., :2].reshape(-1, 2), [[left, top], [left + 2 * w, top + h]]])
     p = fit_box((*xy.min(0), *xy.max(0)), (500, 500), 0.03)
     small, k500, t500 = place_image(ref, p, (500, 500)), p.apply(kps), p.apply(dab)
     for label, cls in renderers.items():
@@ -302,7 +309,6 @@ def bench_tearing_real_drawings() -> None:
     from r2a_utils.joints import from_anime_drawings_file, save_joints
     from r2a_utils.picture import load_picture
     from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
-    from r2a_utils.render import make_renderer
     from r2a_utils.render.cutout import plain_background
     from r2a_utils.render.quality import tear_report
 
@@ -310,9 +316,7 @@ def bench_tearing_real_drawings() -> None:
     if shared is None:
         print("tearing on real drawings: ../shared/data not found, skipped")
         return
-    from r2a_utils.render.mesh import MeshRenderer
-
-    renderers = ("warp", "warp with ARAP", "parts")
+    renderers = _warping_renderers()
     entries = json.loads((shared / "anime_drawings_dataset" / "data.json").read_text())
     index = {e["file_name"].rsplit("/", 1)[-1].split(".")[0]: i for i, e in enumerate(entries)}
     motion = track_motion(shared / "videos" / "dance_stage.mp4", progress=False)
@@ -326,9 +330,7 @@ def bench_tearing_real_drawings() -> None:
             staged = place_on_canvas(char, retarget(motion, char)[0], 384)
             kind = "plain" if plain_background(char.picture.rgb) else "busy"
             for label in renderers:
-                r = (MeshRenderer(staged.reference, staged.character_keypoints, staged.mask, deform="arap")
-                     if label == "warp with ARAP" else
-                     make_renderer(label, staged.reference, staged.character_keypoints, staged.mask))
+                r = renderers[label](staged.reference, staged.character_keypoints, staged.mask)
                 rep = tear_report((r.render(t) for t in staged.targets), r.render(staged.character_keypoints))
                 share[label][kind].append(rep["torn_share"])
     for label, kinds in share.items():
