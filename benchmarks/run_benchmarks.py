@@ -126,7 +126,7 @@ def bench_anime_pose() -> None:
     development drawings: PCKh@0.5 and whole poses found, per estimator."""
     from r2a_utils.data import default_mirror
     from r2a_utils.pose.anime import WEIGHTS, AnimePoseEstimator
-    from r2a_utils.pose.anime.evaluate import table_1
+    from r2a_utils.pose.anime.evaluate import evaluate_scenes, table_1
     from r2a_utils.samples import sample_character
 
     if not WEIGHTS.exists():
@@ -138,13 +138,15 @@ def bench_anime_pose() -> None:
     fps = frames_per_second(lambda t: est.estimate_image(path), 30)
     print(f"stage2a anime pose ({est.cfg.input_size}px input, {est.device}): {1000 / fps:.1f} ms per image "
           f"incl. loading, cropping and the mediapipe check")
+    net = AnimePoseEstimator(use_human_model=False)
+    for name, e in (("anime network alone", net), ("network merged with mediapipe (the CLI)", est)):
+        print(f"stage2a {name} on 60 procedural scenes (whole pictures): PCKh@0.5 {evaluate_scenes(e)['pckh']:.3f}")
     mirror = default_mirror()
     dev = mirror / "anime_drawings_dev" if mirror else None
     if dev is None or not dev.is_dir():
         print("stage2a anime pose on real drawings: shared data not here, skipped")
         return
     busy = dev / "1637864.jpg"
-    net = AnimePoseEstimator(use_human_model=False)
     fps = frames_per_second(lambda t: net.estimate_image(busy), 10)
     print(f"stage2a anime network alone, a 430x600 drawing in a busy scene: {1000 / fps:.1f} ms per image")
     for name, r in table_1(dev, mirror / "anime_drawings_dataset" / "data.json").items():

@@ -2,8 +2,10 @@
 
 ``AnimePoseEstimator().estimate_image(picture) -> (18, 3)``: the character is cut to its box
 and letterboxed to the network's square input, the mirrored picture is averaged in (flip
-test), and mediapipe's human model is asked too: its answer wins when it is confident and
-plausible (the better model for near-human proportions; ours for stylised characters).
+test), and mediapipe's human model is asked too. The two answers are merged joint by joint
+(``merge_poses``): the human model knows where arms and legs are on drawings with
+near-human proportions, the network knows stylised characters and says so with confident
+heatmaps, and a figure cut at the thighs gets its legs placed beyond the picture's edge.
 
 Taught in notebooks/02_pose_estimation.ipynb.
 """
@@ -20,7 +22,7 @@ from PIL import Image
 from r2a_utils.config import pick_device
 from r2a_utils.picture import CharacterImageError, Picture, load_picture
 from r2a_utils.pose.anime.model import WEIGHTS, decode_heatmaps, load_weights, to_tensor
-from r2a_utils.skeleton import FLIP_INDEX, J, JOINTS, TORSO_JOINTS, missing_joints
+from r2a_utils.skeleton import FLIP_INDEX, J, TORSO_JOINTS, missing_joints
 
 
 class AnimePoseEstimator:
@@ -82,9 +84,9 @@ class AnimePoseEstimator:
         the first estimate's skeleton fills much less than that box (a character in a busy
         scene), the network looks again at the skeleton's own box, at a higher resolution.
         With ``use_human_model`` (default: the estimator's setting) mediapipe's human model
-        also looks at the picture, and its answer wins when it is confident and plausible: it
-        is the better model for drawings with near-human proportions, ours for stylised
-        (big-head, short-limb) characters.
+        also looks at the picture and the two poses are merged joint by joint (``merge_poses``):
+        it is the better model for drawings with near-human proportions, ours for stylised
+        (big-head, short-limb) characters. ``last_source`` says which answer was used.
         """
         pic = load_picture(image)
         rgb, box = pic.rgb, pic.box()
@@ -98,9 +100,12 @@ class AnimePoseEstimator:
         self.last_source = "anime network"
         if self.use_human_model if use_human_model is None else use_human_model:
             human = self._human_pose(rgb)
-            if human is not None and plausible_standing_pose(human, box) and _legs_agree(human, kps):
-                self.last_source = "mediapipe human model"
-                return human
+            if human is not None:
+                merged = merge_poses(kps, human, rgb.shape[1::-1], self.cfg.human_model_confidence,
+                                     self.cfg.keep_network_confidence)
+                if merged is not None:
+                    self.last_source = "anime network + mediapipe human model"
+                    return merged
         return kps
 
     def _estimate_in(self, rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -119,17 +124,25 @@ class AnimePoseEstimator:
         return kps
 
     def _human_pose(self, rgb: np.ndarray) -> np.ndarray | None:
-        """mediapipe on the picture, or None when it is not confident about the whole body."""
+        """mediapipe on the picture (its visibility as confidence), or None when it finds nobody.
+
+        A figure that fills the picture (cut at the thighs, head near the top) is often not
+        found; then it looks again with room around the picture, which it needs to see a body,
+        and joints beyond the picture's edge keep their place out there.
+        """
         from r2a_utils.pose.human import HumanPoseEstimator
 
         if self._human is None:
             self._human = HumanPoseEstimator()
         kps = self._human.estimate_images([rgb])[0]
-        body = [J[n] for n in JOINTS[:14]]
-        conf = kps[body, 2]
-        if np.isnan(conf).any() or conf.mean() < self.cfg.human_model_confidence:
-            return None
-        return kps
+        if np.isnan(kps[list(UPPER_BODY), 0]).any():
+            h, w = rgb.shape[:2]
+            top, bottom, side = int(0.04 * h), int(0.2 * h), int(0.1 * w)
+            roomy = cv2.copyMakeBorder(rgb, top, bottom, side, side, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+            kps = self._human.estimate_images([roomy])[0]
+            kps[:, 0] -= side
+            kps[:, 1] -= top
+        return None if np.isnan(kps[list(UPPER_BODY), 0]).any() else kps
 
 
 def _area(box: tuple[int, int, int, int]) -> int:
@@ -151,12 +164,56 @@ def skeleton_box(kps: np.ndarray, width: int, height: int, margin: float = 0.25)
     return box if box[2] - box[0] > 8 and box[3] - box[1] > 8 else None
 
 
-def _legs_agree(a: np.ndarray, b: np.ndarray, tolerance: float = 0.15) -> bool:
-    """Do two estimates put hips, knees and ankles within ``tolerance`` of the nose-to-ankle span?"""
-    legs = [J[f"{s}_{n}"] for s in ("right", "left") for n in ("hip", "knee", "ankle")]
-    height = np.nanmax(a[:14, 1]) - np.nanmin(a[:14, 1])
-    d = np.linalg.norm(a[legs, :2] - b[legs, :2], axis=-1)
-    return bool(np.isfinite(d).all() and height > 0 and (d <= tolerance * height).all())
+UPPER_BODY = tuple(J[n] for n in ("nose", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
+                                   "left_elbow", "left_wrist", "right_hip", "left_hip"))
+LOWER_LEGS = tuple(J[f"{s}_{n}"] for s in ("right", "left") for n in ("knee", "ankle"))
+
+
+def _sides(kps: np.ndarray) -> tuple[float, float]:
+    """Which way left lies from right, across the shoulders and across the hips (+1, -1, 0 or NaN)."""
+    x = kps[:, 0]
+    return (float(np.sign(x[J["left_shoulder"]] - x[J["right_shoulder"]])),
+            float(np.sign(x[J["left_hip"]] - x[J["right_hip"]])))
+
+
+def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], human_confidence: float = 0.95,
+                keep_network: float = 0.6) -> np.ndarray | None:
+    """The anime network's and mediapipe's poses of one picture ``(18, 3)`` merged joint by joint,
+    or None when mediapipe's upper body is not sure enough to use.
+
+    - mediapipe's upper body (head, shoulders, arms, hips) counts when its visibilities average
+      ``human_confidence`` (none below 0.5) and it stands upright (nose above neck above hips);
+    - left and right follow the network when both models name the sides of shoulders and hips
+      consistently and disagree (mediapipe mirrors some anime faces);
+    - a joint the network is sure of (heatmap peak >= ``keep_network``) keeps the network's
+      place: that is the network on stylised characters, where mediapipe guesses human ones;
+    - knees and ankles: mediapipe's when it sees them (visibility >= 0.5) or when they lie
+      beyond the picture's edge (``size`` = (width, height)): a figure cut at the thighs; the
+      network's otherwise.
+    """
+    v = human[list(UPPER_BODY), 2]
+    if np.isnan(v).any() or v.mean() < human_confidence or v.min() < 0.5:
+        return None
+    y = human[:, 1]
+    if not y[J["nose"]] < y[J["neck"]] < (y[J["right_hip"]] + y[J["left_hip"]]) / 2:
+        return None
+    (ns, nh), (hs, hh) = _sides(network), _sides(human)
+    if ns == nh != 0 and hs == hh != 0 and ns != hs:
+        human = human[list(FLIP_INDEX)]
+    if _sides(network)[1] * _sides(human)[1] < 0:  # the network's legs named as mediapipe names them
+        network = network[list(FLIP_INDEX)]
+    out = human.copy()
+    sure = np.nan_to_num(network[:, 2], nan=0.0) >= keep_network
+    w, h = size
+    for j in range(len(out)):
+        if j in LOWER_LEGS and not sure[j]:
+            x, yj, c = human[j]
+            if c >= 0.5 or not (0 <= x < w and 0 <= yj < h) or np.isnan(network[j, 0]):
+                continue
+            out[j] = network[j]
+        elif sure[j] and j in UPPER_BODY + LOWER_LEGS:
+            out[j] = network[j]
+    return out
 
 
 def plausible_standing_pose(kps: np.ndarray, box: tuple[int, int, int, int]) -> bool:

@@ -172,8 +172,8 @@ def drawing_estimators(weights: str | os.PathLike | None = None) -> dict:
     """The estimators Table 1 compares, each with ``estimate_image(picture) -> (18, 3)``: the
     anime network alone (``weights``, default the shipped ones), the first shipped weights
     (v1: classic characters, no domain randomisation) when present, mediapipe's human model
-    alone, and the network and mediapipe combined as the CLI uses them (mediapipe's answer
-    when confident, plausible and agreeing on the legs)."""
+    alone, and the network and mediapipe combined as the CLI uses them (merged joint by
+    joint, ``merge_poses``)."""
     from r2a_utils.pose.anime.estimator import AnimePoseEstimator
     from r2a_utils.pose.human import HumanPoseEstimator
 

@@ -64,7 +64,8 @@ class AnimePoseConfig(StageConfig):
     save_every: int = 500  # steps between checkpoints written to the output file
     device: str = "auto"
     min_confidence: float = 0.25  # below this a joint is reported as not found
-    human_model_confidence: float = 0.95  # mediapipe's answer is considered when its body joints average this
+    human_model_confidence: float = 0.95  # mediapipe's upper body is used when its visibilities average this
+    keep_network_confidence: float = 0.6  # joints the network is this sure of keep its answer (merge_poses)
 
     SMOKE_OVERRIDES = {"steps": 6, "batch_size": 4, "real_videos": "", "annotated_poses": ""}
 
