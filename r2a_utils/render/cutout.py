@@ -54,6 +54,12 @@ def character_mask(rgb: np.ndarray, alpha: np.ndarray | None = None, keypoints: 
                 return g
         if m is not None:
             return m
+    else:
+        page = shaded_page(rgb)  # paper with shading or a gradient (a photographed page)
+        if page is not None:
+            m = _cut_from(rgb, keypoints, *page)
+            if m is not None and _box_fill(m) <= 0.55:
+                return m
     return grabcut_cutout(rgb, keypoints)
 
 
@@ -94,6 +100,36 @@ def plain_background(rgb: np.ndarray) -> bool:
     return _plain(_border(rgb))
 
 
+def _border_xy(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates of the border, in the order ``_border`` reads its colours."""
+    xs = np.concatenate([np.arange(w), np.arange(w), np.zeros(h, int), np.full(h, w - 1)])
+    ys = np.concatenate([np.zeros(w, int), np.full(w, h - 1), np.arange(h), np.arange(h)])
+    return xs, ys
+
+
+def shaded_page(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A background that is one colour up to smooth shading (a photographed or scanned page,
+    a vignette): per colour channel a quadratic surface ``c(u, v) = a + bu + cv + du^2 + euv
+    + fv^2`` fitted to the border (lettering touching the border left out by refitting on
+    the pixels it explains). Returns ``(background (H, W, 3) int16, border residuals)`` when
+    the surface explains the border as well as ``plain_background`` asks of one colour, else None."""
+    h, w = rgb.shape[:2]
+    xs, ys = _border_xy(h, w)
+    design = lambda x, y: np.stack([np.ones_like(x, float), x, y, x * x, x * y, y * y], -1)  # noqa: E731
+    a = design(xs / w - 0.5, ys / h - 0.5)
+    colours = _border(rgb).astype(np.float64)
+    keep = np.ones(len(colours), bool)
+    for _ in range(4):
+        coef = np.linalg.lstsq(a[keep], colours[keep], rcond=None)[0]
+        residual = np.abs(colours - a @ coef).sum(1)
+        keep = residual < max(15.0, 2.5 * float(np.median(residual)))
+    if np.percentile(residual, 80) > 40:
+        return None
+    v, u = np.mgrid[0:h, 0:w]
+    page = design(u / w - 0.5, v / h - 0.5) @ coef
+    return np.clip(np.rint(page), 0, 255).astype(np.int16), residual
+
+
 def _joints_inside(m: np.ndarray, keypoints: np.ndarray) -> float:
     h, w = m.shape
     xy = keypoints[[J[n] for n in BODY_JOINTS], :2]
@@ -111,15 +147,17 @@ def paper_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
     the figure first (a page inside a margin), then at the picture's border."""
     for sample in [_ring(rgb, keypoints, share) for share in (0.12, 0.25)] + [_border(rgb)]:
         if sample is not None and _plain(sample):
-            m = _cut_from(rgb, keypoints, np.median(sample, axis=0), sample)
+            bg = np.median(sample, axis=0)
+            m = _cut_from(rgb, keypoints, bg, np.abs(sample - bg).sum(1))
             if m is not None:
                 return m
     return None
 
 
-def _cut_from(rgb: np.ndarray, keypoints: np.ndarray, bg: np.ndarray, sample: np.ndarray) -> np.ndarray | None:
+def _cut_from(rgb: np.ndarray, keypoints: np.ndarray, bg: np.ndarray, spread: np.ndarray) -> np.ndarray | None:
+    """Pixels far from the background colour ``bg`` (one colour, or one per pixel), given how
+    far the background's own pixels spread from it."""
     h, w = rgb.shape[:2]
-    spread = np.abs(sample - bg).sum(1)
     dist = np.abs(rgb.astype(np.int16) - bg).sum(-1)
     fg = dist > max(30.0, 3.0 * float(np.percentile(spread, 95)))
     k = max(3, int(round(0.006 * max(h, w))) | 1)  # closes gaps in line art a few pixels wide
@@ -153,7 +191,8 @@ def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarra
             continue  # touches the border: real background
         region = labels == i
         background_like = (rgb is not None and bg is not None
-                           and np.abs(rgb[region].astype(np.int16) - bg).sum(-1).mean() < 30)
+                           and np.abs(rgb[region].astype(np.int16) - (bg[region] if np.ndim(bg) == 3 else bg))
+                           .sum(-1).mean() < 30)
         if a < share * area or not background_like:
             out |= region
     return out

@@ -239,6 +239,39 @@ def test_paper_cutout_keeps_the_space_between_arm_and_body():
     assert (mask & truth).sum() / (mask | truth).sum() > 0.9
 
 
+def test_a_shaded_page_is_cut_by_its_own_shading():
+    """A figure photographed on paper: the page darkens from one corner to the other, so it is
+    not one colour; the cut-out follows the shading instead of falling back to GrabCut."""
+    from r2a_utils.render.cutout import plain_background, shaded_page
+
+    ref, kps, _, _, _ = _pair()
+    h, w = ref.shape[:2]
+    v, u = np.mgrid[0:h, 0:w]
+    page = np.clip(235 - 90 * (u / w) * (v / h) - 30 * (v / h) ** 2, 0, 255)[..., None] * np.array([1.0, 0.97, 0.88])
+    a = ref[..., 3:4] / 255.0
+    picture = (ref[..., :3] * a + page * (1 - a)).astype(np.uint8)
+    assert not plain_background(picture) and shaded_page(picture) is not None
+    mask, truth = character_mask(picture, None, kps), ref[..., 3] > 127
+    assert (mask & truth).sum() / (mask | truth).sum() > 0.9
+
+
+def test_the_fighters_hair_on_a_shaded_page(shared):
+    """anime_fighter_plain: black hair above the raised arms on a shaded page with lettering.
+    GrabCut, seeded on the bones, lost the hair; the shaded-page cut-out keeps it."""
+    from r2a_utils.picture import load_picture
+    from r2a_utils.pose.anime import AnimePoseEstimator
+
+    pic = load_picture(shared / "characters" / "anime_fighter_plain.jpeg")
+    kps = AnimePoseEstimator().estimate_image(pic)
+    mask = character_mask(pic.rgb, None, kps)
+    nose, neck = kps[J["nose"], :2], kps[J["neck"], :2]
+    head = 1.5 * np.linalg.norm(nose - neck)
+    x0, x1 = int(nose[0] - head), int(nose[0] + head)
+    y0, y1 = int(nose[1] - 1.5 * head), int(nose[1])
+    hair = pic.rgb[y0:y1, x0:x1].max(-1) < 60  # black strokes around the face
+    assert hair.sum() > 500 and mask[y0:y1, x0:x1][hair].mean() > 0.9
+
+
 def test_a_page_that_is_not_one_colour_gives_way_to_grabcut(shared, measured):
     """Two dev drawings on a 'plain' page that is not one colour (a sky; lettering joined to
     the figure): the colour-distance cut-out takes a block around the figure, GrabCut does not."""
