@@ -276,7 +276,7 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
     renamed at the end, and on any failure none is left behind.
     """
     from r2a_utils.video import GifWriter, VideoWriter
-    from r2a_utils.viz import PANEL_ORDER, draw_skeleton, pose_image, side_by_side, to_rgb
+    from r2a_utils.viz import PANEL_ORDER, draw_skeleton, fit_height, pose_image, side_by_side, to_rgb
 
     from r2a_utils.files import remove_stale_parts
 
@@ -287,7 +287,7 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
     writers = {"anime": VideoWriter(paths["anime"], fps, size, audio_from=audio)}
     if cfg.gif:
         writers["gif"] = GifWriter(paths["gif"], fps, cfg.gif_height, cfg.gif_fps)
-    reference_panel = to_rgb(staged.reference)
+    reference_panel = fit_height(to_rgb(staged.reference), cfg.composite_height)  # resized once, not per frame
 
     def draw(i: int) -> np.ndarray:
         return to_rgb(renderer.render(staged.targets[i]))  # on a white page
@@ -307,7 +307,9 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
             if "gif" in writers:
                 writers["gif"].write(anime)
             if composite:
-                real = draw_skeleton(real, motion.keypoints[i]) if motion.video is not None else real
+                if motion.video is not None:  # shrunk first, then drawn on: a 720p frame is 9x the pixels
+                    k = cfg.composite_height / real.shape[0]
+                    real = draw_skeleton(fit_height(real, cfg.composite_height), motion.keypoints[i] * [k, k, 1])
                 panels = dict(zip(PANEL_ORDER, (reference_panel, real, pose_image(staged.targets[i], size), anime)))
                 tile = side_by_side(panels, height=cfg.composite_height)
                 if "composite" not in writers:

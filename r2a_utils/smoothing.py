@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy.signal import savgol_filter
+from numpy.lib.stride_tricks import sliding_window_view
 
 from r2a_utils.config import ConfigError, StageConfig
 from r2a_utils.skeleton import KeypointError, as_keypoints, torso_size
@@ -83,6 +83,30 @@ def fill_gaps(kps: np.ndarray, max_gap: int, min_confidence: float = 0.0) -> np.
     return out
 
 
+def savgol_coefficients(window: int, order: int) -> np.ndarray:
+    """Weights ``c`` (``window``,) with x̂_t = Σ_s c_s x_{t+s}: the value at the centre of
+    the least-squares polynomial of ``order`` through a window of samples. The fit's
+    coefficients are ``pinv(V) @ x`` for the Vandermonde matrix ``V[s, i] = s**i``; the value
+    at the centre is coefficient 0, so ``c`` is the first row of ``pinv(V)``."""
+    m = window // 2
+    return np.linalg.pinv(np.vander(np.arange(-m, m + 1), order + 1, increasing=True))[0]
+
+
+def savgol(x: np.ndarray, window: int, order: int) -> np.ndarray:
+    """Savitzky-Golay along axis 0 of ``x`` (T, ...) with an odd ``window`` <= T and ``order`` <
+    ``window``. Inside, the fixed weights of ``savgol_coefficients`` slide along; for the first
+    and last ``window // 2`` samples, which have no full window around them, the polynomial
+    fitted to the first (last) window is evaluated at their places (scipy's mode="interp")."""
+    m = window // 2
+    v = np.vander(np.arange(-m, m + 1), order + 1, increasing=True)
+    fit = np.linalg.pinv(v)  # polynomial coefficients from a window's samples
+    out = np.empty(x.shape, np.float64)
+    out[m:len(x) - m] = sliding_window_view(x, window, axis=0) @ fit[0]
+    out[:m] = np.tensordot(v[:m] @ fit, x[:window], axes=1)
+    out[len(x) - m:] = np.tensordot(v[m + 1:] @ fit, x[len(x) - window:], axes=1)
+    return out.astype(x.dtype, copy=False)
+
+
 class SavGolSmoother:
     """Savitzky-Golay filter per joint and coordinate over each unbroken run of frames.
 
@@ -102,7 +126,7 @@ class SavGolSmoother:
                 w = min(window, (end - start) if (end - start) % 2 else (end - start - 1))
                 if w <= self.order:
                     continue
-                out[start:end, j, :2] = savgol_filter(out[start:end, j, :2], w, self.order, axis=0, mode="interp")
+                out[start:end, j, :2] = savgol(out[start:end, j, :2], w, self.order)
         return out
 
 

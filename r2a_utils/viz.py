@@ -56,6 +56,8 @@ def pose_image(kps: np.ndarray, size: tuple[int, int], min_conf: float = 0.0) ->
 def fit_height(img: np.ndarray, height: int) -> np.ndarray:
     """Resize keeping the aspect ratio so the image is ``height`` pixels tall."""
     h, w = img.shape[:2]
+    if h == height:
+        return to_rgb(img)
     return cv2.resize(to_rgb(img), (max(1, int(round(w * height / h))), height), interpolation=cv2.INTER_AREA)
 
 

@@ -83,14 +83,14 @@ class PoseTrack:
 def pose_cache_path(path: str | os.PathLike, cfg: HumanPoseConfig, max_frames: int | None = None,
                     info: VideoInfo | None = None) -> Path:
     """Where ``estimate_video_cached`` keeps the result for this file and these settings."""
-    import mediapipe as mp
+    from importlib.metadata import version  # not `import mediapipe`: 1-1.5 s, which a cached run need not pay
 
     from r2a_utils.samples import cache_dir
 
     if info is None:
         probe(path)  # clear VideoError for bad files before hashing them
     key = json.dumps({"file": sha256_file(path), "cfg": cfg.to_dict(), "max_frames": max_frames,
-                      "mediapipe": mp.__version__, "v": CACHE_VERSION}, sort_keys=True)
+                      "mediapipe": version("mediapipe"), "v": CACHE_VERSION}, sort_keys=True)
     return cache_dir() / "pose" / f"{Path(path).stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
 
 

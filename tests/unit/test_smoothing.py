@@ -61,3 +61,19 @@ def test_short_runs_and_bad_settings():
         SmoothingConfig(method="kalman")
     with pytest.raises(ValueError, match="fps"):
         smooth_keypoints(noisy, 0)
+
+
+@pytest.mark.parametrize("length,window,order", [(69, 13, 3), (9, 9, 3), (30, 5, 2), (5, 5, 4)])
+def test_savgol_is_scipys_savitzky_golay(length, window, order):
+    """The kit's own Savitzky-Golay (importing scipy.signal costs 1-2 s of start-up) gives
+    scipy's answer, edges included (mode="interp"), and keeps a cubic exactly."""
+    from scipy.signal import savgol_coeffs, savgol_filter
+
+    from r2a_utils.smoothing import savgol, savgol_coefficients
+
+    x = np.random.default_rng(length).normal(size=(length, 2))
+    assert np.allclose(savgol(x, window, order), savgol_filter(x, window, order, axis=0, mode="interp"), atol=1e-9)
+    assert np.allclose(savgol_coefficients(window, order), savgol_coeffs(window, order))
+    t = np.arange(length, dtype=float)[:, None]
+    cubic = 0.01 * t**3 - 0.2 * t**2 + t
+    assert np.allclose(savgol(cubic, window, max(order, 3)), cubic, atol=1e-6)
