@@ -129,7 +129,7 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
     from r2a_utils.joints_editor import JointsEditor
     from r2a_utils.mask_editor import editor_value, starting_mask
     from r2a_utils.render.cutout import RendererError
-    from r2a_utils.skeleton import KeypointError
+    from r2a_utils.skeleton import JOINTS, KeypointError
 
     if not character:
         return None, None, "neck", joints, "", None, None
@@ -142,7 +142,7 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
 
             with AnimePoseEstimator() as est:
                 kps = est.estimate_image(pic)
-            source = "the anime pose network"
+                source = f"the {est.last_source}"  # the network, or the network merged with mediapipe
         ed = JointsEditor(pic.size, kps, picture=str(character))
         complete = not ed.missing()
         cut = starting_mask(pic, kps if complete else None, mask) if (mask or pic.alpha is not None
@@ -152,8 +152,12 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
     found = int(np.isfinite(kps[:, 0]).sum())
     out = _editor_outputs(ed)
     unsure = ed.missing()
+    w, h = pic.size
+    beyond = [n for n, (x, y, _) in zip(JOINTS[:14], kps[:14]) if np.isfinite(x) and not (0 <= x < w and 0 <= y < h)]
     note = (f"{found} joints from {source}. " + ("" if not unsure else
-            f"Not sure of: {', '.join(unsure)}; place them by clicking. ") + out[4])
+            f"Not sure of: {', '.join(unsure)}; place them by clicking. ")
+            + ("" if not beyond else f"Beyond the picture's edge (a figure cut off there): {', '.join(beyond)}. ")
+            + out[4])
     if cut is None:
         note += " The cut-out appears once the body joints are placed."
     value = editor_value(pic.rgb, cut) if cut is not None else None

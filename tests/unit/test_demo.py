@@ -121,6 +121,15 @@ def test_the_app_deletes_gradio_cache_on_shutdown():
 
 
 # ---------------------------------------------------------------- the mask editor
+def test_check_character_on_a_figure_cut_at_the_thighs(shared):
+    """The garden girl (cut at the thighs; refused before session 9): a whole skeleton, a
+    cut-out, and the note says which joints lie beyond the picture's edge."""
+    out = check_character(str(shared / "characters" / "anime_girl_garden.png"))
+    note, start = out[4], out[6]
+    assert "Not sure of" not in note and "Beyond the picture's edge" in note and "left_ankle" in note
+    assert start is not None and 0.1 < start.mean() < 0.7
+
+
 def test_check_character_shows_the_cut_out_and_an_edit_changes_the_mask(tmp_path):
     """A picture without transparency: the cut-out is found, shown, and a cyan stroke removes."""
     from PIL import Image
