@@ -7,7 +7,8 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
 
 1. **Arm bands.** Each arm is the part of the cut-out within its reach of the bones
    (shoulder -> elbow -> wrist, and the hand, which goes on beyond the wrist while the
-   picture keeps the wrist's colour). The reach is read in the picture: from points along
+   picture keeps the wrist's colour; a line across it, such as a cuff's edge, is crossed).
+   The reach is read in the picture: from points along
    the bone, walk across it both ways until the colour leaves the arm's (an outline is taken
    in) or the cut-out ends; on each side, the reach at :math:`t` along the bone is the
    median of the walks around it, :math:`r_\pm(t)`, clipped to :math:`[0.025L, 0.3L]` (:math:`L`
@@ -64,7 +65,8 @@ def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray,
                side: str) -> list[tuple[np.ndarray, np.ndarray]] | None:
     """The arm's segments: upper arm, forearm, hand (None when a joint is missing). The hand
     goes on from the wrist while the picture keeps the wrist's colour (a hand on a dress
-    ends where the dress begins), between ``HAND_SHARE`` of the forearm."""
+    ends where the dress begins; a line across it, a cuff's edge, is crossed), between
+    ``HAND_SHARE`` of the forearm."""
     k = kps[:, :2].astype(np.float64)
     s, e, w = k[J[f"{side}_shoulder"]], k[J[f"{side}_elbow"]], k[J[f"{side}_wrist"]]
     if not (np.isfinite(s).all() and np.isfinite(e).all() and np.isfinite(w).all()):
@@ -76,8 +78,16 @@ def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray,
     colour = colour_at(rgb, mask, w)
     if length >= 1 and colour is not None:
         steps = np.arange(1, int(hi) + 1, dtype=np.float64)
-        off = np.flatnonzero(~walk(rgb, mask, w, forearm / length, steps, colour)[2])
-        reach = float(steps[off[0]]) if len(off) else hi
+        _, in_mask, on = walk(rgb, mask, w, forearm / length, steps, colour)
+        # a line across the hand (a cuff's edge, fingers) is crossed: only a longer stretch
+        # off the wrist's colour, or the cut-out's end, stops the hand
+        line = max(2, int(round(0.012 * max(mask.shape))))
+        run, reach = 0, hi
+        for i in range(len(steps)):
+            run = 0 if on[i] else run + 1
+            if not in_mask[i] or run > line:
+                reach = float(steps[max(i - run, 0)])
+                break
     reach = float(np.clip(reach, lo, hi))
     return [(s, e), (e, w), (w, w + reach * forearm / max(length, 1e-6))]
 

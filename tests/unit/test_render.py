@@ -210,6 +210,25 @@ def test_real_drawings_with_true_joints_stay_whole(shared, measured):
     assert np.mean(list(shares.values())) <= np.mean(list(arap.values()))
 
 
+def test_the_hand_goes_on_past_a_line_across_it():
+    """A sleeve's cuff is drawn as a line at the wrist, and the hand beyond it is another
+    colour: the hand still goes with the arm, up to where the cut-out ends."""
+    from r2a_utils.render.layers import _arm_chain
+
+    rgb = np.full((200, 300, 3), 255, np.uint8)
+    mask = np.zeros((200, 300), bool)
+    mask[90:110, 50:232] = True  # shoulder at x=50, elbow 110, wrist 170, fingertips 231
+    rgb[90:110, 50:172] = (235, 235, 240)  # white sleeve
+    rgb[90:110, 172:175] = (30, 30, 30)  # the cuff's line
+    rgb[90:110, 175:232] = (240, 200, 180)  # skin
+    kps = np.full((18, 3), np.nan)
+    kps[J["right_shoulder"]] = (50, 100, 1)
+    kps[J["right_elbow"]] = (110, 100, 1)
+    kps[J["right_wrist"]] = (170, 100, 1)
+    (_, _), (_, wrist), (_, tip) = _arm_chain(rgb, mask, kps, "right")
+    assert tip[0] - wrist[0] >= 0.4 * 60  # the hand's share of the forearm, past the line
+
+
 def test_quality_measures_see_a_tear():
     solid = np.zeros((100, 60, 4), np.uint8)
     solid[10:90, 20:40] = 255
