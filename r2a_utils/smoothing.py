@@ -83,13 +83,19 @@ def fill_gaps(kps: np.ndarray, max_gap: int, min_confidence: float = 0.0) -> np.
     return out
 
 
+def savgol_fit(window: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(V, pinv(V))`` for a window of ``window`` samples at ``s = -m .. m``: the Vandermonde
+    matrix ``V[s, i] = s**i`` and the least-squares fit ``a = pinv(V) @ x`` of a polynomial."""
+    m = window // 2
+    v = np.vander(np.arange(-m, m + 1), order + 1, increasing=True)
+    return v, np.linalg.pinv(v)
+
+
 def savgol_coefficients(window: int, order: int) -> np.ndarray:
     """Weights ``c`` (``window``,) with x̂_t = Σ_s c_s x_{t+s}: the value at the centre of
-    the least-squares polynomial of ``order`` through a window of samples. The fit's
-    coefficients are ``pinv(V) @ x`` for the Vandermonde matrix ``V[s, i] = s**i``; the value
-    at the centre is coefficient 0, so ``c`` is the first row of ``pinv(V)``."""
-    m = window // 2
-    return np.linalg.pinv(np.vander(np.arange(-m, m + 1), order + 1, increasing=True))[0]
+    the least-squares polynomial of ``order`` through a window of samples, which is the fit's
+    coefficient 0, so ``c`` is the first row of ``pinv(V)``."""
+    return savgol_fit(window, order)[1][0]
 
 
 def savgol(x: np.ndarray, window: int, order: int) -> np.ndarray:
@@ -98,8 +104,7 @@ def savgol(x: np.ndarray, window: int, order: int) -> np.ndarray:
     and last ``window // 2`` samples, which have no full window around them, the polynomial
     fitted to the first (last) window is evaluated at their places (scipy's mode="interp")."""
     m = window // 2
-    v = np.vander(np.arange(-m, m + 1), order + 1, increasing=True)
-    fit = np.linalg.pinv(v)  # polynomial coefficients from a window's samples
+    v, fit = savgol_fit(window, order)
     out = np.empty(x.shape, np.float64)
     out[m:len(x) - m] = sliding_window_view(x, window, axis=0) @ fit[0]
     out[:m] = np.tensordot(v[:m] @ fit, x[:window], axes=1)
