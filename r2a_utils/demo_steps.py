@@ -142,7 +142,8 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
 
             with AnimePoseEstimator() as est:
                 kps = est.estimate_image(pic)
-                source = f"the {est.last_source}"  # the network, or the network merged with mediapipe
+                source = "the anime pose network" + ("" if est.last_source == "anime network"
+                                                     else " merged with mediapipe's human model")
         ed = JointsEditor(pic.size, kps, picture=str(character))
         complete = not ed.missing()
         cut = starting_mask(pic, kps if complete else None, mask) if (mask or pic.alpha is not None
