@@ -198,10 +198,20 @@ def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarra
     return out
 
 
+GRABCUT_SIDE = 720  # GrabCut works on the picture shrunk to this longer side (10 s -> 0.7 s on 1412x2048)
+
+
 def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     """GrabCut seeded with the border as background and thick strokes along the skeleton as
-    foreground; pockets of the background's colour it encloses are dropped."""
+    foreground; pockets of the background's colour it encloses are dropped. A picture larger
+    than ``GRABCUT_SIDE`` is cut at that size and the mask scaled back: the renderer draws
+    the character a few hundred pixels tall, and GrabCut's time grows with the pixels."""
     h, w = rgb.shape[:2]
+    k = GRABCUT_SIDE / max(h, w)
+    if k < 1:
+        small = cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+        m = grabcut_cutout(small, keypoints * np.array([k, k, 1.0]))
+        return cv2.resize(m.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_LINEAR) > 127
     gc = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
     xy = keypoints[~np.isnan(keypoints[:, 0]), :2]
     x0, y0 = np.maximum(xy.min(0) - 0.15 * (xy.max(0) - xy.min(0)), 0).astype(int)

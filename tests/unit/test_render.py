@@ -249,6 +249,19 @@ def test_mask_from_plain_background_by_grabcut():
     assert iou > 0.85
 
 
+def test_grabcut_on_a_large_picture_is_cut_small_and_scaled_back():
+    """A picture larger than GRABCUT_SIDE (here 4x the test pair, 768x1024) is cut at that size:
+    the mask comes back at the picture's size and still fits the figure."""
+    from r2a_utils.render.cutout import GRABCUT_SIDE, grabcut_cutout
+
+    ref, kps, _, _, _ = _pair()
+    big = cv2.resize(_white(ref), None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+    assert max(big.shape[:2]) > GRABCUT_SIDE
+    mask = grabcut_cutout(big, kps * np.array([4, 4, 1]))
+    truth = cv2.resize(ref[..., 3], None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST) > 127
+    assert mask.shape == truth.shape and (mask & truth).sum() / (mask | truth).sum() > 0.85
+
+
 def test_paper_cutout_keeps_the_space_between_arm_and_body():
     """A figure on a plain page with an arm on its hip: the enclosed page stays out of the cut-out."""
     ref, kps, _, _, _ = _pair()
