@@ -232,8 +232,7 @@ def plausible_standing_pose(kps: np.ndarray, box: tuple[int, int, int, int]) -> 
     ankles = (y("right_ankle") + y("left_ankle")) / 2
     if not (y("nose") < y("neck") < mid_hip < ankles):
         return False
-    shoulders = np.sign(kps[J["left_shoulder"], 0] - kps[J["right_shoulder"], 0])
-    hips = np.sign(kps[J["left_hip"], 0] - kps[J["right_hip"], 0])
+    shoulders, hips = _sides(kps)
     return bool(shoulders == hips != 0)
 
 
