@@ -72,7 +72,9 @@ def _box_fill(m: np.ndarray) -> float:
 
 
 def _border(rgb: np.ndarray) -> np.ndarray:
-    return np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int16)
+    """The colours of the picture's border pixels ``(n, 3)``, at ``_border_xy``'s places."""
+    xs, ys = _border_xy(*rgb.shape[:2])
+    return rgb[ys, xs].astype(np.int16)
 
 
 def _ring(rgb: np.ndarray, keypoints: np.ndarray, share: float) -> np.ndarray | None:
@@ -101,7 +103,7 @@ def plain_background(rgb: np.ndarray) -> bool:
 
 
 def _border_xy(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel coordinates of the border, in the order ``_border`` reads its colours."""
+    """Pixel coordinates ``(xs, ys)`` of the border: top row, bottom row, left column, right column."""
     xs = np.concatenate([np.arange(w), np.arange(w), np.zeros(h, int), np.full(h, w - 1)])
     ys = np.concatenate([np.zeros(w, int), np.full(w, h - 1), np.arange(h), np.arange(h)])
     return xs, ys
