@@ -39,7 +39,8 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
-from r2a_utils.render.reach import INK, SAMPLES, across_width, colour_at, leg_bands, limb_reach, room, walk, within
+from r2a_utils.render.reach import (INK, SAMPLES, across_width, colour_at, leg_bands, limb_reach, line_width, room,
+                                    walk, within)
 from r2a_utils.skeleton import J
 
 SIDES = ("right", "left")
@@ -81,7 +82,7 @@ def _arm_chain(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray,
         _, in_mask, on = walk(rgb, mask, w, forearm / length, steps, colour)
         # a line across the hand (a cuff's edge, fingers) is crossed: only a longer stretch
         # off the wrist's colour, or the cut-out's end, stops the hand
-        line = max(2, int(round(0.012 * max(mask.shape))))
+        line = line_width(mask.shape)
         run, reach = 0, hi
         for i in range(len(steps)):
             run = 0 if on[i] else run + 1

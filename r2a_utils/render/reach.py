@@ -40,6 +40,12 @@ def colour_at(rgb: np.ndarray, mask: np.ndarray, p: np.ndarray) -> np.ndarray | 
     return np.median(rgb[max(c[1] - 1, 0):c[1] + 2, max(c[0] - 1, 0):c[0] + 2].reshape(-1, 3), axis=0)
 
 
+def line_width(shape: tuple[int, ...]) -> int:
+    """The widest a drawn line (an outline, a cuff's edge) is taken to be in a picture of
+    ``shape``: 1.2% of its longer side, at least 2 pixels."""
+    return max(2, int(round(0.012 * max(shape[:2]))))
+
+
 def walk(rgb: np.ndarray, mask: np.ndarray, p: np.ndarray, u: np.ndarray, steps: np.ndarray, colour: np.ndarray,
          colour_step: float = 160.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walk from ``p`` along the unit direction ``u`` by ``steps``: the pixels passed ``(n, 2)``,
@@ -68,7 +74,7 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
         return out
     points, n = across
     steps = np.arange(1, int(limit) + 2, dtype=np.float64)
-    outline = max(2, int(round(0.012 * max(h, w))))
+    outline = line_width(mask.shape)
     for i, p in enumerate(points):
         colour = colour_at(rgb, mask, p)
         if colour is None:
