@@ -284,9 +284,6 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
     for path in paths.values():  # part files of an earlier run that was killed
         remove_stale_parts(path)
     audio = motion.video if (cfg.audio and motion.info is not None and motion.info.has_audio) else None
-    writers = {"anime": VideoWriter(paths["anime"], fps, size, audio_from=audio)}
-    if cfg.gif:
-        writers["gif"] = GifWriter(paths["gif"], fps, cfg.gif_height, cfg.gif_fps)
     reference_panel = fit_height(to_rgb(staged.reference), cfg.composite_height)  # resized once, not per frame
 
     def draw(i: int) -> np.ndarray:
@@ -295,7 +292,11 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2a-render")
     pending: deque = deque()
     done = 0
-    try:
+    writers: dict = {}
+    try:  # from the first part file on, an interruption (Ctrl-C, SIGTERM) removes what was written
+        writers["anime"] = VideoWriter(paths["anime"], fps, size, audio_from=audio)
+        if cfg.gif:
+            writers["gif"] = GifWriter(paths["gif"], fps, cfg.gif_height, cfg.gif_fps)
         for i, real in enumerate(tqdm(_real_panels(motion, n, cfg.composite_height), total=n, desc="render",
                                       disable=not progress)):
             if i >= n:

@@ -231,6 +231,14 @@ class VideoWriter:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".part.mp4", dir=self.path.parent)
         os.close(fd)
         self._tmp = Path(tmp)
+        try:  # a failure or an interruption while opening leaves no part file behind
+            self._open(fps, size, audio_from, crf)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
+
+    def _open(self, fps: float | Fraction, size: tuple[int, int], audio_from: str | os.PathLike | None,
+              crf: int) -> None:
         self.fps = Fraction(fps).limit_denominator(1001000)
         self.width, self.height = int(size[0]), int(size[1])
         self._enc_w, self._enc_h = self.width + self.width % 2, self.height + self.height % 2
