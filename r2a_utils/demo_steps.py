@@ -129,6 +129,7 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
     from r2a_utils.joints_editor import JointsEditor
     from r2a_utils.mask_editor import editor_value, starting_mask
     from r2a_utils.render.cutout import RendererError
+    from r2a_utils.picture import beyond_edge
     from r2a_utils.skeleton import JOINTS, KeypointError
 
     if not character:
@@ -153,8 +154,7 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
     found = int(np.isfinite(kps[:, 0]).sum())
     out = _editor_outputs(ed)
     unsure = ed.missing()
-    w, h = pic.size
-    beyond = [n for n, (x, y, _) in zip(JOINTS[:14], kps[:14]) if np.isfinite(x) and not (0 <= x < w and 0 <= y < h)]
+    beyond = [n for n, out in zip(JOINTS[:14], beyond_edge(kps[:14], pic.size)) if out]
     note = (f"{found} joints from {source}. " + ("" if not unsure else
             f"Not sure of: {', '.join(unsure)}; place them by clicking. ")
             + ("" if not beyond else f"Beyond the picture's edge (a figure cut off there): {', '.join(beyond)}. ")

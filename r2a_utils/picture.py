@@ -56,6 +56,15 @@ class Picture:
         return foreground_box(self.rgb, self.alpha, pad)
 
 
+def beyond_edge(kps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Which joints ``(N,)`` of ``kps (N, >=2)`` are placed but lie outside a picture of ``size``
+    = (width, height): the parts of a figure the picture cuts off."""
+    x, y = kps[:, 0], kps[:, 1]
+    w, h = size
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(x) & np.isfinite(y) & ~((x >= 0) & (x < w) & (y >= 0) & (y < h))
+
+
 def over_background(rgba: np.ndarray, background: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
     """RGB ``uint8``: an RGBA picture laid over a flat colour."""
     a = rgba[..., 3:4].astype(np.float32) / 255.0

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from r2a_utils.config import pick_device
-from r2a_utils.picture import CharacterImageError, Picture, load_picture
+from r2a_utils.picture import CharacterImageError, Picture, beyond_edge, load_picture
 from r2a_utils.pose.anime.model import WEIGHTS, decode_heatmaps, load_weights, to_tensor
 from r2a_utils.skeleton import FLIP_INDEX, J, TORSO_JOINTS, missing_joints
 
@@ -204,11 +204,10 @@ def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], h
         network = network[list(FLIP_INDEX)]
     out = human.copy()
     sure = np.nan_to_num(network[:, 2], nan=0.0) >= keep_network
-    w, h = size
+    cut_off = beyond_edge(human, size)
     for j in range(len(out)):
         if j in LOWER_LEGS and not sure[j]:
-            x, yj, c = human[j]
-            if c >= 0.5 or not (0 <= x < w and 0 <= yj < h) or np.isnan(network[j, 0]):
+            if human[j, 2] >= 0.5 or cut_off[j] or np.isnan(human[j, 0]) or np.isnan(network[j, 0]):
                 continue
             out[j] = network[j]
         elif sure[j] and j in UPPER_BODY + LOWER_LEGS:
