@@ -96,6 +96,7 @@ def test_02_pose_estimation(tmp_path):
     # anime part: the shipped weights on 40 held-out characters; mediapipe's human model far behind
     assert m["anime_test_images"] == 40 and m["anime_pckh"] >= 0.75  # anime-look, domain-randomised set
     assert m["mediapipe_anime_pckh"] < m["anime_pckh"]
+    assert m["anime_backend"] == "opencv" and m["twin_heatmap_error"] < 1e-4  # the shipped ONNX twin, without torch
     assert m["scenes_pckh"] >= 0.80  # the whole-picture path on held-out characters in scenes
     assert (tmp_path / "02_pose_estimation" / "anime_overlays.png").exists()
     if os.environ.get("R2A_MIRROR"):  # Table 1 on the 16 real development drawings, and its contact sheets

@@ -356,3 +356,43 @@ def test_annotated_poses_of_the_shared_dataset(shared):
     for _ in range(4):
         img, kps, head = synth_sample(rng, cfg, poses=poses)
         assert img.shape == (128, 128, 3) and head > 0 and kps[:14, 2].sum() >= 10
+
+
+@needs_weights
+def test_the_shipped_weights_run_without_torch_through_their_onnx_twin():
+    """The twin the repository ships was exported from the shipped weights: OpenCV runs it,
+    and a fresh process finds joints without importing torch."""
+    import subprocess
+    import sys
+
+    from r2a_utils.pose.anime.export import load_twin
+
+    assert load_twin(WEIGHTS) is not None, "anime_pose.onnx is stale: python -m r2a_utils.pose.anime export"
+    code = ("import sys; from r2a_utils.pose.anime import AnimePoseEstimator; from r2a_utils.samples import "
+            "sample_character; e = AnimePoseEstimator(use_human_model=False); k = e.estimate_image(sample_character()); "
+            "print(e.backend, 'torch' in sys.modules, int((k[:, 2] > 0).sum()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["opencv", "False", "18"]
+
+
+def test_onnx_twin_gives_torchs_joints_and_a_stale_twin_is_ignored(tmp_path):
+    pytest.importorskip("onnx")
+    from r2a_utils.pose.anime.export import export_twin, load_twin, twin_paths
+
+    cfg = AnimePoseConfig().smoke().replace(steps=2, input_size=64)
+    train_anime_pose(cfg, tmp_path / "w.pt", progress=False)
+    graph = export_twin(tmp_path / "w.pt")
+    assert graph == twin_paths(tmp_path / "w.pt")[0] and graph.stat().st_size > 100_000
+    images = np.stack([synth_sample(np.random.default_rng(s), cfg)[0] for s in range(3)])
+    fast, slow = AnimePoseEstimator(tmp_path / "w.pt"), AnimePoseEstimator(tmp_path / "w.pt", backend="torch")
+    from r2a_utils.pose.anime.model import normalize_images
+    assert (fast.backend, slow.backend) == ("opencv", "torch") and fast.cfg == slow.cfg
+    x = normalize_images(images)  # two steps of training: compare the heatmaps, not joints below threshold
+    a, b = fast._heatmaps(x), slow._heatmaps(x)
+    assert a.shape == b.shape == (3, 18, 16, 16) and np.abs(a - b).max() < 1e-4 * max(np.abs(b).max(), 1)
+    train_anime_pose(cfg.replace(seed=1), tmp_path / "w.pt", progress=False)  # retrained: the twin is stale
+    assert load_twin(tmp_path / "w.pt") is None and AnimePoseEstimator(tmp_path / "w.pt").backend == "torch"
+    with pytest.raises(ValueError, match="w.pt: has no ONNX twin made from it"):
+        AnimePoseEstimator(tmp_path / "w.pt", backend="opencv")
+    twin_paths(tmp_path / "w.pt")[1].write_text("{not json")
+    assert load_twin(tmp_path / "w.pt") is None

@@ -1,4 +1,5 @@
-"""``python -m r2a_utils.pose.anime train|eval``: reproduce or score the anime pose weights.
+"""``python -m r2a_utils.pose.anime train|eval|export``: reproduce, score or export the anime
+pose weights (export: the ONNX twin that runs without torch, ``pose.anime.export``).
 
 Exit codes: 0 done, 1 a file that cannot be used (one line naming it), 2 bad arguments,
 130 interrupted (the weights file is written only at the end, whole).
@@ -20,9 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     from r2a_utils.pose.anime.model import WEIGHTS, AnimePoseConfig
 
     ap = argparse.ArgumentParser(prog="python -m r2a_utils.pose.anime")
-    ap.add_argument("cmd", choices=["train", "eval"])
+    ap.add_argument("cmd", choices=["train", "eval", "export"])
     ap.add_argument("--out", help="where train writes the weights (required for train; never the shipped file)")
-    ap.add_argument("--weights", default=None, help="weights to evaluate (default: the shipped ones)")
+    ap.add_argument("--weights", default=None, help="weights to evaluate or export (default: the shipped ones)")
     ap.add_argument("--config", default=None, help="YAML of AnimePoseConfig keys to change")
     ap.add_argument("--gpu-config", action="store_true", help="the bigger Colab/GPU schedule")
     ap.add_argument("--init", default=None, help="start training from these weights (fine-tuning)")
@@ -60,6 +61,17 @@ def main(argv: list[str] | None = None) -> int:
                 cfg = cfg.replace(annotated_poses=str(a.annotated_poses))
             ckpt = train_anime_pose(cfg, a.out, on_log=lambda e: print(json.dumps(e), flush=True), init_weights=a.init)
             print(f"saved {a.out} after {ckpt['history'][-1]['seconds']} s")
+        if a.cmd in ("train", "export"):
+            from r2a_utils.pose.anime.export import export_twin
+
+            try:
+                print(f"wrote {export_twin(a.out or a.weights or WEIGHTS)} (runs without torch)")
+            except ImportError as e:
+                if a.cmd == "export":
+                    raise ConfigError(str(e)) from None
+                print(f"no ONNX twin written ({e}); the weights run with torch")
+            if a.cmd == "export":
+                return 0
         weights = a.out if a.cmd == "train" else (a.weights or WEIGHTS)
         if a.drawings:
             from r2a_utils.pose.anime.evaluate import print_table_1, table_1

@@ -21,8 +21,10 @@ from PIL import Image
 
 from r2a_utils.config import pick_device
 from r2a_utils.picture import CharacterImageError, Picture, beyond_edge, load_picture
-from r2a_utils.pose.anime.model import WEIGHTS, decode_heatmaps, load_weights, to_tensor
+from r2a_utils.pose.anime.export import load_twin
+from r2a_utils.pose.anime.model import WEIGHTS, AnimeWeightsError, decode_heatmaps, load_weights, normalize_images
 from r2a_utils.skeleton import FLIP_INDEX, J, TORSO_JOINTS, missing_joints
+from r2a_utils.tensors import load_weights_file
 
 
 class AnimePoseEstimator:
@@ -30,7 +32,12 @@ class AnimePoseEstimator:
     human estimator); ``estimate_image`` takes a file or array and handles odd inputs."""
 
     def __init__(self, weights: str | os.PathLike | None = None, device: str = "auto", flip_test: bool = True,
-                 use_human_model: bool = True, second_look: bool = True):
+                 use_human_model: bool = True, second_look: bool = True, backend: str = "auto"):
+        """``backend``: 'opencv' runs the weights' ONNX twin (``pose.anime.export``) on the CPU
+        without importing torch, 'torch' the weights themselves on ``device``; 'auto' (the
+        default) takes the twin when it was made from these weights and no GPU is asked for."""
+        if backend not in ("auto", "opencv", "torch"):
+            raise ValueError(f"backend must be 'auto', 'opencv' or 'torch', not {backend!r}")
 
         self.flip_test = flip_test
         self.second_look = second_look
@@ -38,11 +45,24 @@ class AnimePoseEstimator:
         self._human = None
         self.last_source = None
         path = Path(weights) if weights is not None else WEIGHTS
-        self.cfg, model, ckpt = load_weights(path)
-        self.device = pick_device(device)
-        self.model = model.to(self.device).eval()
-        self.history = ckpt.get("history", [])
         self.path = path
+        # on the CPU, the weights' ONNX twin runs in OpenCV without importing torch (2-3 s)
+        twin = load_twin(path) if backend == "opencv" or (backend == "auto" and device in ("auto", "cpu")) else None
+        if backend == "opencv" and twin is None:
+            raise AnimeWeightsError(path, "has no ONNX twin made from it (write one with "
+                                          "`python -m r2a_utils.pose.anime export --weights FILE`)")
+        if twin is not None:
+            self.cfg, self._twin = twin
+            self.model, self.device, self.backend = None, "cpu", "opencv"
+        else:
+            self.cfg, model, _ = load_weights(path)
+            self.device = pick_device(device)
+            self.model, self._twin, self.backend = model.to(self.device).eval(), None, "torch"
+
+    @property
+    def history(self) -> list[dict]:
+        """The training log kept in the weights file (read on demand: it needs torch)."""
+        return load_weights_file(self.path).get("history", [])
 
     def close(self) -> None:
         """Release the mediapipe graph used for the human-model check (if one was started)."""
@@ -58,22 +78,29 @@ class AnimePoseEstimator:
 
     def estimate(self, images: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
         """Keypoints ``(N, 18, 3)`` for square RGB images of the network's input size."""
-        import torch
-
         batch = np.stack([np.asarray(i) for i in images])
-        s = self.cfg.input_size
+        s, n = self.cfg.input_size, len(batch)
         if batch.shape[1:] != (s, s, 3):
             raise ValueError(f"estimate: expected (N, {s}, {s}, 3) RGB, got {batch.shape}; "
                              f"use estimate_image for arbitrary pictures")
-        with torch.inference_mode():
-            x = to_tensor(batch).to(self.device)
-            _, h2 = self.model(x)
-            if self.flip_test:  # average with the mirrored picture's heatmaps, left/right swapped back
-                _, hf = self.model(torch.flip(x, dims=[3]))
-                h2 = (h2 + torch.flip(hf, dims=[3])[:, list(FLIP_INDEX)]) / 2
-        kps = decode_heatmaps(h2.float().cpu().numpy())
+        x = normalize_images(batch)
+        if self.flip_test:  # the mirrored pictures go in the same batch
+            x = np.concatenate([x, x[..., ::-1]])
+        hm = self._heatmaps(x)
+        if self.flip_test:  # average with the mirrored picture's heatmaps, left/right swapped back
+            hm = (hm[:n] + hm[n:, list(FLIP_INDEX), :, ::-1]) / 2
+        kps = decode_heatmaps(hm)
         kps[kps[..., 2] < self.cfg.min_confidence] = np.nan
         return kps
+
+    def _heatmaps(self, x: np.ndarray) -> np.ndarray:
+        """The refined heatmaps ``(N, 18, S/4, S/4)`` for a normalized batch."""
+        if self._twin is not None:
+            return self._twin.heatmaps(x)
+        import torch
+
+        with torch.inference_mode():
+            return self.model(torch.from_numpy(np.ascontiguousarray(x)).to(self.device))[1].float().cpu().numpy()
 
     def estimate_image(self, image: str | os.PathLike | np.ndarray | Image.Image | Picture,
                        use_human_model: bool | None = None) -> np.ndarray:

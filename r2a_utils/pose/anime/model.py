@@ -168,12 +168,17 @@ def build_model(cfg: AnimePoseConfig):
     return AnimePoseNet(cfg.width)
 
 
+def normalize_images(images: np.ndarray) -> np.ndarray:
+    """``(N, S, S, 3)`` uint8 RGB -> the network's normalized ``(N, 3, S, S)`` float32 input."""
+    x = (images.astype(np.float32) / 255.0 - _MEAN) / _STD
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
 def to_tensor(images: np.ndarray):
-    """``(N, S, S, 3)`` uint8 RGB -> the network's normalized ``(N, 3, S, S)`` float tensor."""
+    """``normalize_images`` as a torch tensor (training)."""
     import torch
 
-    x = (images.astype(np.float32) / 255.0 - _MEAN) / _STD
-    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+    return torch.from_numpy(normalize_images(images))
 
 
 def decode_heatmaps(hm: np.ndarray) -> np.ndarray:
