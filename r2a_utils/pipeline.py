@@ -254,7 +254,7 @@ def _real_panels(motion: MotionSource, n: int, height: int) -> Iterator[np.ndarr
     from r2a_utils.viz import draw_skeleton
 
     if motion.video is not None:
-        with VideoReader(motion.video, max_frames=n, info=motion.info) as reader:
+        with VideoReader(motion.video, max_frames=n, info=motion.info, height=height) as reader:
             yield from reader
         return
     from r2a_utils.canvas import canvas_around
@@ -270,15 +270,14 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
                      report: Callable[[float, str], None] = lambda f, s: None) -> int:
     """Stage 5: draw every frame and stream the anime video, the composite and the GIF.
 
-    The renderer works one frame ahead in a second thread (OpenCV and torch release the GIL)
-    while this one composites and encodes: ~2x on two cores, with at most ``RENDER_AHEAD``
-    frames waiting in memory. Every file is written under a temporary name; they are all
-    renamed at the end, and on any failure none is left behind.
+    A second thread draws each frame and its composite tile (OpenCV and torch release the
+    GIL) while this one decodes the real video and encodes: ~2x on two cores, with at most
+    ``RENDER_AHEAD`` frames waiting in memory. Every file is written under a temporary name;
+    they are all renamed at the end, and on any failure none is left behind.
     """
+    from r2a_utils.files import remove_stale_parts
     from r2a_utils.video import GifWriter, VideoWriter
     from r2a_utils.viz import PANEL_ORDER, draw_skeleton, fit_height, pose_image, side_by_side, to_rgb
-
-    from r2a_utils.files import remove_stale_parts
 
     n, size, fps = len(staged.targets), staged.size, motion.fps
     for path in paths.values():  # part files of an earlier run that was killed
@@ -286,39 +285,41 @@ def render_and_write(renderer: Renderer, staged: Staging, motion: MotionSource, 
     audio = motion.video if (cfg.audio and motion.info is not None and motion.info.has_audio) else None
     reference_panel = fit_height(to_rgb(staged.reference), cfg.composite_height)  # resized once, not per frame
 
-    def draw(i: int) -> np.ndarray:
-        return to_rgb(renderer.render(staged.targets[i]))  # on a white page
+    def draw(i: int, real: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        anime = to_rgb(renderer.render(staged.targets[i]))  # on a white page
+        if not composite:
+            return anime, None
+        if motion.video is not None:  # decoded shrunk, then drawn on: a 720p frame is 9x the pixels
+            real = fit_height(real, cfg.composite_height)
+            k = real.shape[0] / motion.info.height
+            real = draw_skeleton(real, motion.keypoints[i] * [k, k, 1])
+        panels = dict(zip(PANEL_ORDER, (reference_panel, real, pose_image(staged.targets[i], size), anime)))
+        return anime, side_by_side(panels, height=cfg.composite_height)
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2a-render")
-    pending: deque = deque()
-    done = 0
-    writers: dict = {}
+    pending, done, writers = deque(), 0, {}
+
+    def write(anime: np.ndarray, tile: np.ndarray | None) -> None:
+        for name in ("anime", "gif"):
+            if name in writers:
+                writers[name].write(anime)
+        if tile is not None:
+            if "composite" not in writers:
+                writers["composite"] = VideoWriter(paths["composite"], fps, (tile.shape[1], tile.shape[0]))
+            writers["composite"].write(tile)
+
     try:  # from the first part file on, an interruption (Ctrl-C, SIGTERM) removes what was written
         writers["anime"] = VideoWriter(paths["anime"], fps, size, audio_from=audio)
         if cfg.gif:
             writers["gif"] = GifWriter(paths["gif"], fps, cfg.gif_height, cfg.gif_fps)
         for i, real in enumerate(tqdm(_real_panels(motion, n, cfg.composite_height), total=n, desc="render",
                                       disable=not progress)):
-            if i >= n:
-                break
-            while len(pending) < RENDER_AHEAD and i + len(pending) < n:
-                pending.append(pool.submit(draw, i + len(pending)))
-            anime = pending.popleft().result()
-            writers["anime"].write(anime)
-            if "gif" in writers:
-                writers["gif"].write(anime)
-            if composite:
-                if motion.video is not None:  # shrunk first, then drawn on: a 720p frame is 9x the pixels
-                    k = cfg.composite_height / real.shape[0]
-                    real = draw_skeleton(fit_height(real, cfg.composite_height), motion.keypoints[i] * [k, k, 1])
-                panels = dict(zip(PANEL_ORDER, (reference_panel, real, pose_image(staged.targets[i], size), anime)))
-                tile = side_by_side(panels, height=cfg.composite_height)
-                if "composite" not in writers:
-                    writers["composite"] = VideoWriter(paths["composite"], fps, (tile.shape[1], tile.shape[0]))
-                writers["composite"].write(tile)
-            done = i + 1
-            if i % 10 == 0:
-                report(0.4 + 0.6 * i / n, "rendering")
+            pending.append(pool.submit(draw, i, real))
+            while len(pending) > (RENDER_AHEAD if i + 1 < n else 0):  # all of them after the last frame
+                write(*pending.popleft().result())
+                done += 1
+                if done % 10 == 1:
+                    report(0.4 + 0.6 * done / n, "rendering")
         if done < n:
             raise KeypointError(f"{motion.video}: ended after {done} frames, the pose track has {n}")
         committed = []

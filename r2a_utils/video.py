@@ -144,10 +144,14 @@ class VideoReader:
         ...     for frame in r: ...
     """
 
-    def __init__(self, path: str | os.PathLike, max_frames: int | None = None, info: VideoInfo | None = None):
+    def __init__(self, path: str | os.PathLike, max_frames: int | None = None, info: VideoInfo | None = None,
+                 height: int | None = None):
+        """``height``: frames come shrunk to this many rows (never enlarged), scaled as they
+        are converted to RGB (area averaging): cheaper than a full-size frame resized after."""
         self.path = str(path)
         self.info = info if info is not None else probe(path)  # callers that probed pass it on
         self.max_frames = max_frames
+        self.height = height if height is not None and 0 < height < self.info.height else None
         self._container: av.container.InputContainer | None = None
 
     @property
@@ -157,7 +161,9 @@ class VideoReader:
     @property
     def size(self) -> tuple[int, int]:
         """(width, height) of the frames this reader yields."""
-        return self.info.width, self.info.height
+        if self.height is None:
+            return self.info.width, self.info.height
+        return max(1, round(self.info.width * self.height / self.info.height)), self.height
 
     def __len__(self) -> int:
         n = self.info.num_frames
@@ -182,10 +188,15 @@ class VideoReader:
         # loaded (PyAV issue #1861); slice threading does not.
         stream.thread_type = "SLICE"
         count = 0
+        shrink = {}
+        if self.height is not None:
+            w, h = self.size  # as shown; the coded frame is turned by the rotation
+            w, h = (h, w) if self.info.rotation in (90, 270) else (w, h)
+            shrink = {"width": w, "height": h, "interpolation": "AREA"}
         try:
             for packet in self._container.demux(stream):
                 for frame in packet.decode():
-                    img = frame.to_ndarray(format="rgb24")
+                    img = frame.to_ndarray(format="rgb24", **shrink)
                     if self.info.rotation:
                         img = np.ascontiguousarray(np.rot90(img, k=self.info.rotation // 90))
                     yield img

@@ -141,6 +141,22 @@ def test_rotation_metadata_is_applied(tmp_path):
     assert (info.width, info.height) == (32, 64)
     frame = read_frames(p)[0]
     assert frame.shape[:2] == (64, 32)
+    small = VideoReader(p, height=32)  # shrunk as decoded, turned like the full-size frame
+    assert small.size == (16, 32) and next(iter(small)).shape == (32, 16, 3)
+
+
+def test_frames_shrunk_as_they_are_decoded(shared):
+    """The composite's real panel: decoded at its height, the same picture as a full-size
+    frame resized, for a fraction of the work."""
+    import cv2
+
+    src = shared / "videos/dance_stage.mp4"
+    small = VideoReader(src, max_frames=3, height=256)
+    assert small.size == (455, 256) and len(small) == 3
+    for a, full in zip(small, VideoReader(src, max_frames=3)):
+        b = cv2.resize(full, (455, 256), interpolation=cv2.INTER_AREA)
+        assert a.shape == b.shape and np.abs(a.astype(int) - b).mean() < 3
+    assert VideoReader(src, height=2000).size == (1280, 720)  # never enlarged
 
 
 def test_max_frames_streams_a_prefix(tmp_path):
