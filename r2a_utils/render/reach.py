@@ -1,7 +1,8 @@
 """How far a limb reaches on each side of its bone, read in the picture.
 
 From points along a bone, walk across it both ways until the colour leaves the limb's (an
-outline is taken in, a torso the limb lies on is not) or the cut-out ends. The median walk
+outline is taken in, a torso the limb lies on is not; a line with the limb's colour beyond it,
+a muscle or a fold drawn inside the limb, is crossed) or the cut-out ends. The median walk
 on each side, around each point, is the limb's reach there: a puffy sleeve is wide near the
 shoulder, a wrist narrow. ``render.layers`` cuts each arm out of the picture with it, and
 finds where a leg goes on under an arm.
@@ -65,7 +66,7 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
     """The limb's reach on each side of the bone a-b at ``SAMPLES`` along it, ``(2, 9)``
     (left: the side of the normal ``(-dy, dx)``; then right), read across it: walk both ways
     until the cut-out ends or the colour leaves the limb's (an outline is taken in, the
-    torso it lies on is not). NaN where a walk runs on past ``limit`` (nothing to tell the
+    torso it lies on is not, a line inside the limb is crossed). NaN where a walk runs on past ``limit`` (nothing to tell the
     limb from) or the bone is too short."""
     h, w = mask.shape
     out = np.full((2, len(SAMPLES)), np.nan)
@@ -84,13 +85,20 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
             off = np.flatnonzero(~on)
             if not len(off):
                 continue
-            # an outline (darker than the limb) still belongs to the limb: up to ``outline`` pixels of it
+            # an outline (darker than the limb) still belongs to the limb: up to ``outline`` pixels
+            # of it; a line with the limb's colour again beyond it is drawn inside the limb (a
+            # muscle, a fold): walk on across it
             stop = off[0]
-            ahead = q[stop:stop + outline]
-            ahead = ahead[(ahead[:, 0] >= 0) & (ahead[:, 0] < w) & (ahead[:, 1] >= 0) & (ahead[:, 1] < h)]
-            dark = (mask[ahead[:, 1], ahead[:, 0]]
-                    & (rgb[ahead[:, 1], ahead[:, 0]].astype(np.float32).sum(-1) < INK * colour.sum()))
-            stop += int(np.cumprod(dark).sum())
+            while True:
+                ahead = q[stop:stop + outline]
+                ahead = ahead[(ahead[:, 0] >= 0) & (ahead[:, 0] < w) & (ahead[:, 1] >= 0) & (ahead[:, 1] < h)]
+                dark = (mask[ahead[:, 1], ahead[:, 0]]
+                        & (rgb[ahead[:, 1], ahead[:, 0]].astype(np.float32).sum(-1) < INK * colour.sum()))
+                stop += int(np.cumprod(dark).sum())
+                if not dark[:1].any() or stop + outline > len(on) or not on[stop:stop + outline].all():
+                    break
+                beyond = np.flatnonzero(~on[stop:])
+                stop = stop + int(beyond[0]) if len(beyond) else len(steps)
             # and where the cut-out ends just beyond, the limb reaches its edge (no sliver left)
             edge = np.flatnonzero(~in_mask[stop:stop + outline + 1])
             stop += int(edge[0]) if len(edge) else 0

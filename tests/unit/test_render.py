@@ -210,6 +210,25 @@ def test_real_drawings_with_true_joints_stay_whole(shared, measured):
     assert np.mean(list(shares.values())) <= np.mean(list(arap.values()))
 
 
+def test_the_arm_reaches_past_a_muscle_line_but_not_into_the_torso():
+    """A line drawn inside an arm (a muscle, a fold: the arm's colour again beyond it) is
+    crossed; the arm's outline against a torso of another colour is not."""
+    from r2a_utils.render.reach import across_width
+
+    rgb = np.full((200, 300, 3), 255, np.uint8)
+    mask = np.zeros((200, 300), bool)
+    mask[60:160, 40:260] = True
+    rgb[60:160, 40:260] = (240, 200, 180)  # skin: the arm runs along y=80, its underside down to y=130
+    rgb[100:102, 40:260] = (90, 50, 40)  # a muscle line inside it, 20 px below the bone
+    rgb[130:133, 40:260] = (30, 30, 30)  # the arm's outline
+    rgb[133:160, 40:260] = (230, 120, 30)  # an orange torso beyond it
+    a, b = np.array([50.0, 80.0]), np.array([250.0, 80.0])
+    below = across_width(rgb, mask, a, b, 100)[0]  # the side of (-dy, dx): +y here
+    assert np.allclose(below, 53.5, atol=1.5), below  # to the outline's far side (y=133), past the muscle line
+    rgb[102:160, 40:260] = (230, 120, 30)  # now the line is the arm's outline: the walk stops there
+    assert np.allclose(across_width(rgb, mask, a, b, 100)[0], 22.5, atol=1.5)
+
+
 def test_the_hand_goes_on_past_a_line_across_it():
     """A sleeve's cuff is drawn as a line at the wrist, and the hand beyond it is another
     colour: the hand still goes with the arm, up to where the cut-out ends."""
