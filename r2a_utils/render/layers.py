@@ -8,12 +8,12 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
 1. **Arm bands.** Each arm is the part of the cut-out within its reach of the bones
    (shoulder -> elbow -> wrist, and the hand, which goes on beyond the wrist while the
    picture keeps the wrist's colour; a line across it, such as a cuff's edge, is crossed).
-   The reach is read in the picture: from points along
-   the bone, walk across it both ways until the colour leaves the arm's (an outline is taken
-   in; a muscle line with the arm's colour beyond it is crossed) or the cut-out ends; on each side, the reach at :math:`t` along the bone is the
-   median of the walks around it, :math:`r_\pm(t)`, clipped to :math:`[0.025L, 0.3L]` (:math:`L`
-   the arm's length) and short of the spine and the leg bones. The ink (dark lines) next to
-   the band joins it: the arm keeps its outline.
+   The reach is read in the picture: from points along the bone, walk across it both ways
+   until the colour leaves the arm's (an outline is taken in; a muscle line with the arm's
+   colour beyond it is crossed) or the cut-out ends; on each side, the reach at :math:`t`
+   along the bone is the median of the walks around it, :math:`r_\pm(t)`, clipped to
+   :math:`[0.025L, 0.3L]` (:math:`L` the arm's length) and short of the spine and the leg
+   bones. The ink (dark lines) next to the band joins it: the arm keeps its outline.
 2. **Shoulders stay joined.** The arm's root (around the shoulder joint, the first share of
    the upper arm) is in both layers. The arm turns about the shoulder joint, so its root
    stays over the shoulder the body keeps: the arm never comes off, and nothing of the body

@@ -66,8 +66,8 @@ def across_width(rgb: np.ndarray, mask: np.ndarray, a: np.ndarray, b: np.ndarray
     """The limb's reach on each side of the bone a-b at ``SAMPLES`` along it, ``(2, 9)``
     (left: the side of the normal ``(-dy, dx)``; then right), read across it: walk both ways
     until the cut-out ends or the colour leaves the limb's (an outline is taken in, the
-    torso it lies on is not, a line inside the limb is crossed). NaN where a walk runs on past ``limit`` (nothing to tell the
-    limb from) or the bone is too short."""
+    torso it lies on is not, a line inside the limb is crossed). NaN where a walk runs on
+    past ``limit`` (nothing to tell the limb from) or the bone is too short."""
     h, w = mask.shape
     out = np.full((2, len(SAMPLES)), np.nan)
     across = across_points(a, b)
