@@ -5,6 +5,7 @@ notebooks/02_pose_estimation.ipynb (jitter, PCK); later stages add their metrics
 """
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections.abc import Callable
@@ -22,6 +23,26 @@ def frames_per_second(step: Callable[[int], object], num_frames: int) -> float:
     for t in range(num_frames):
         step(t)
     return num_frames / (time.perf_counter() - t0)
+
+
+class Stopwatch:
+    """``with clock("stage"): ...`` adds the stage's seconds to ``clock.seconds`` (and the
+    seconds since the stopwatch was made to 'total'): ``animate``'s per-stage times."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._t0 = time.perf_counter()
+
+    def __call__(self, name: str):
+        @contextlib.contextmanager
+        def timed():
+            t = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.seconds[name] = time.perf_counter() - t
+                self.seconds["total"] = time.perf_counter() - self._t0
+        return timed()
 
 
 def jitter(kps: np.ndarray) -> float:

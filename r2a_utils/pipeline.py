@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -356,7 +355,9 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     Raises:
         VideoError, PoseError, CharacterImageError, KeypointError, BVHError: bad input, named.
     """
-    report, clock = on_progress or (lambda f, s: None), _Stopwatch()
+    from r2a_utils.metrics import Stopwatch
+
+    report, clock = on_progress or (lambda f, s: None), Stopwatch()
     with clock("character"):
         char = load_character(character, character_joints_file, character_mask)
         check_output_folder(out_dir)  # before the long pose run, not after it
@@ -377,23 +378,3 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     return AnimationResult(paths["anime"], paths["composite"] if composite else None, n, float(motion.fps), staged.size,
                            notes, clock.seconds, char.keypoints, targets, paths["gif"] if cfg.gif else None)
 
-
-class _Stopwatch:
-    """``with clock("stage"): ...`` adds the stage's seconds to ``clock.seconds`` (and to 'total')."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._t0 = time.perf_counter()
-
-    def __call__(self, name: str):
-        import contextlib
-
-        @contextlib.contextmanager
-        def timed():
-            t = time.perf_counter()
-            try:
-                yield
-            finally:
-                self.seconds[name] = time.perf_counter() - t
-                self.seconds["total"] = time.perf_counter() - self._t0
-        return timed()
