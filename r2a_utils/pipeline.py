@@ -8,7 +8,8 @@
    probed once; or a BVH motion-capture file projected to the same skeleton;
 3. ``retarget``: bones rescaled outward from the neck to the character's proportions, frames
    without a body holding the previous pose;
-4. ``place_on_canvas``: one canvas that holds the picture and every pose, ``height`` high;
+4. ``place_on_canvas``: one canvas that holds the picture and the whole figure in every pose
+   (not only its joints: ears, hair and hands reach beyond them), ``height`` high;
 5. ``render_and_write``: a renderer per frame, streamed to the anime mp4, the report's
    Figure-1 composite (Reference | Real Human | Pose | Anime) and, if asked, a GIF.
 
@@ -222,13 +223,18 @@ def retarget(motion: MotionSource, character: Character) -> tuple[np.ndarray, li
 
 # ---------------------------------------------------------------- 4. the canvas
 def place_on_canvas(character: Character, targets: np.ndarray, height: int) -> Staging:
-    """Stage 4: one canvas ``height`` high holding the picture and every target pose."""
+    """Stage 4: one canvas ``height`` high holding the picture and the figure in every target pose."""
     import cv2
 
     from r2a_utils.canvas import canvas_around, place_image
+    from r2a_utils.render.bones import outline_in_poses
 
-    place, size = canvas_around(character.picture.size, targets, height)
     pic = character.picture
+    cut = character.mask if character.mask is not None else pic.alpha
+    reach = targets[..., :2].reshape(-1, 2)
+    if cut is not None:  # the whole figure in every pose: ears, hair and hands reach beyond the joints
+        reach = np.concatenate([reach, outline_in_poses(cut > 127, character.keypoints, targets).reshape(-1, 2)])
+    place, size = canvas_around(pic.size, reach, height)
     border = (255, 255, 255, 0) if pic.alpha is not None else (255, 255, 255)
     ref = place_image(pic.reference(), place, size, border, interpolation=cv2.INTER_AREA)
     mask = None

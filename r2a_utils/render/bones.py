@@ -77,6 +77,39 @@ def head_vector(k: np.ndarray) -> np.ndarray:
     return up * 0.5
 
 
+def part_segments(kps: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each part's bone as a segment (the head: from just above the neck to the crown)."""
+    k = kps[:, :2].astype(np.float64)
+    neck, hv = k[J["neck"]], head_vector(k)
+    mid_hip = (k[J["right_hip"]] + k[J["left_hip"]]) / 2
+    segs = {"torso": (neck, mid_hip), "head": (neck + 0.35 * hv, neck + 1.6 * hv)}
+    segs.update({name: (k[J[p]], k[J[c]]) for name, p, c in LIMB_PARTS})
+    return segs
+
+
+def outline_in_poses(mask: np.ndarray, reference_kps: np.ndarray, targets: np.ndarray, n: int = 240) -> np.ndarray:
+    """Roughly where the cut-out's outline goes in each target pose, ``(T, n, 2)``: ``n``
+    points along it, each carried by the part whose bone is nearest in the picture. How far
+    ears, hair, hands and skirts reach beyond the joints, for framing a clip."""
+    import cv2
+
+    contours, _ = cv2.findContours(np.asarray(mask, np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return np.zeros((len(targets), 0, 2))
+    edge = np.concatenate([c[:, 0] for c in contours]).astype(np.float64)
+    edge = edge[np.linspace(0, len(edge) - 1, min(n, len(edge))).astype(int)]
+    segs = part_segments(reference_kps)
+    names = [p for p, (a, b) in segs.items() if np.isfinite(a).all() and np.isfinite(b).all()]
+    nearest = np.argmin(np.stack([segment_distance(edge, *segs[p]) for p in names]), axis=0)
+    out = np.full((len(targets), len(edge), 2), np.nan)
+    for t, target in enumerate(targets):
+        maps = bone_transforms(reference_kps, target)
+        for i, name in enumerate(names):
+            m, on = maps.get(name, maps["torso"]), nearest == i
+            out[t, on] = edge[on] @ m[:, :2].T + m[:, 2]
+    return out
+
+
 def bone_transforms(reference_kps: np.ndarray, target_kps: np.ndarray) -> dict[str, np.ndarray]:
     """2x3 maps ``{part: M}`` taking each part from the reference pose to the target pose.
 

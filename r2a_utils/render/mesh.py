@@ -36,8 +36,7 @@ import numpy as np
 
 from r2a_utils.render.base import check_target, cut_reference, unpremultiply
 from r2a_utils.render.layers import SIDES, split_layers
-from r2a_utils.render.bones import (LIMB_PARTS, PARENT, PARTS, bone_transforms, draw_order, head_vector,
-                                    segment_distance)
+from r2a_utils.render.bones import PARENT, PARTS, bone_transforms, draw_order, part_segments, segment_distance
 from r2a_utils.skeleton import J
 
 WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
@@ -65,16 +64,6 @@ def grid_mesh(mask: np.ndarray, cell: int) -> tuple[np.ndarray, np.ndarray]:
     a, b, c, d = corner[ci, cj], corner[ci, cj + 1], corner[ci + 1, cj + 1], corner[ci + 1, cj]
     triangles = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
     return vertices, triangles
-
-
-def _part_segments(kps: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each part's bone as a segment (the head: from just above the neck to the crown)."""
-    k = kps[:, :2].astype(np.float64)
-    neck, hv = k[J["neck"]], head_vector(k)
-    mid_hip = (k[J["right_hip"]] + k[J["left_hip"]]) / 2
-    segs = {"torso": (neck, mid_hip), "head": (neck + 0.35 * hv, neck + 1.6 * hv)}
-    segs.update({name: (k[J[p]], k[J[c]]) for name, p, c in LIMB_PARTS})
-    return segs
 
 
 def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float,
@@ -106,7 +95,7 @@ def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float,
         cols.append(index[y2[ok], x2[ok]])
         vals.append(np.full(ok.sum(), np.hypot(dy, dx)))
     px = np.stack([xs, ys], 1).astype(np.float64)
-    segs = {p: (a * scale, b * scale) for p, (a, b) in _part_segments(kps).items()}
+    segs = {p: (a * scale, b * scale) for p, (a, b) in part_segments(kps).items()}
     thickness = 0.06 * max(np.linalg.norm(segs["torso"][1] - segs["torso"][0]), 1.0) * 1.6
     straight = np.stack([segment_distance(px, *segs[p]) for p in PARTS])
     poly = np.zeros(small.shape, np.uint8)
@@ -266,7 +255,7 @@ class MeshRenderer:
         at each end and the middle (those within a cell and a half of the mesh)."""
         from r2a_utils.render.arap import Arap
 
-        segs = _part_segments(self.ref_kps)
+        segs = part_segments(self.ref_kps)
         pins, pin_parts = [], []
         for part in parts:
             a, b = segs[part]

@@ -64,3 +64,26 @@ def test_gan_renderer_through_the_pipeline_and_cli(tmp_path):
     assert main(["animate", "--renderer", "gan", "--frames", "12", "--out", str(tmp_path / "cli"), "--no-audio",
                  "--height", "192", "--gan-weights", str(tmp_path / "missing.pt")]) == 1
     assert not list((tmp_path / "cli").glob("*.mp4"))
+
+
+@pytest.mark.parametrize("lean", [60, -90])
+def test_the_canvas_holds_the_whole_figure_not_only_its_joints(lean):
+    """Hair, ears and hands reach beyond the joints: a figure leaning far over must still be
+    whole on the canvas, not cut by its edge."""
+    from r2a_utils.pipeline import load_character, place_on_canvas
+    from r2a_utils.render import make_renderer
+    from r2a_utils.samples import sample_character
+    from r2a_utils.skeleton import J
+
+    pic = sample_character()
+    char = load_character(pic, pic.with_suffix(".joints.json"))
+    k = char.keypoints.astype(np.float64)
+    feet = (k[J["right_ankle"], :2] + k[J["left_ankle"], :2]) / 2  # lean over from the feet
+    c, s = np.cos(np.radians(lean)), np.sin(np.radians(lean))
+    target = k.copy()
+    target[:, :2] = (k[:, :2] - feet) @ np.array([[c, s], [-s, c]]) + feet
+    staged = place_on_canvas(char, target[None], 256)
+    alpha = make_renderer("warp", staged.reference, staged.character_keypoints, staged.mask).render(
+        staged.targets[0])[..., 3] > 127
+    assert alpha.any()
+    assert not (alpha[0].any() or alpha[-1].any() or alpha[:, 0].any() or alpha[:, -1].any())
