@@ -103,9 +103,9 @@ def outline_in_poses(mask: np.ndarray, reference_kps: np.ndarray, targets: np.nd
     nearest = np.argmin(np.stack([segment_distance(edge, *segs[p]) for p in names]), axis=0)
     out = np.full((len(targets), len(edge), 2), np.nan)
     for t, target in enumerate(targets):
-        maps = bone_transforms(reference_kps, target)
+        maps = part_maps(reference_kps, target)
         for i, name in enumerate(names):
-            m, on = maps.get(name, maps["torso"]), nearest == i
+            m, on = maps[PARTS.index(name)], nearest == i
             out[t, on] = edge[on] @ m[:, :2].T + m[:, 2]
     return out
 
@@ -148,3 +148,14 @@ def bone_transforms(reference_kps: np.ndarray, target_kps: np.ndarray) -> dict[s
             M[name] = bone_affine(k0[J[p]], k0[J[ch]], k1[J[p]], k1[J[ch]], scale)
     return M
 
+
+def part_maps(reference_kps: np.ndarray, target_kps: np.ndarray) -> np.ndarray:
+    """``(P, 2, 3)``: the map of each of ``PARTS``; a limb whose target joints are missing
+    follows its parent (``PARENT``)."""
+    maps = bone_transforms(reference_kps, target_kps)
+    for part in PARTS:
+        p = part
+        while p not in maps:
+            p = PARENT[p]
+        maps[part] = maps[p]
+    return np.stack([maps[p] for p in PARTS])

@@ -36,7 +36,7 @@ import numpy as np
 
 from r2a_utils.render.base import check_target, cut_reference, unpremultiply
 from r2a_utils.render.layers import SIDES, split_layers
-from r2a_utils.render.bones import PARENT, PARTS, bone_transforms, draw_order, part_segments, segment_distance
+from r2a_utils.render.bones import PARTS, draw_order, part_maps, part_segments, segment_distance
 from r2a_utils.skeleton import J
 
 WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
@@ -266,16 +266,6 @@ class MeshRenderer:
                     pin_parts.append(PARTS.index(part))
         return where, Arap(v, t, np.array(pins, np.int64)), np.array(pin_parts, np.int64)
 
-    def _part_maps(self, tgt: np.ndarray) -> np.ndarray:
-        """``(P, 2, 3)``: each part's map; a limb whose target joints are missing follows its parent."""
-        maps = bone_transforms(self.ref_kps, tgt)
-        for part in PARTS:
-            p = part
-            while p not in maps:
-                p = PARENT[p]
-            maps[part] = maps[p]
-        return np.stack([maps[p] for p in PARTS])
-
     def deform(self, target_kps: np.ndarray) -> np.ndarray:
         """Vertex positions ``(V, 2)`` in the target pose (linear-blend skinning).
 
@@ -283,7 +273,7 @@ class MeshRenderer:
         With ``deform="arap"`` the skinned positions are only the starting guess: each layer's
         handles go where their bones put them and ARAP places the rest (``render.arap``).
         """
-        maps = self._part_maps(target_kps)
+        maps = part_maps(self.ref_kps, target_kps)
         m = (self.weights @ maps.reshape(-1, 6)).reshape(-1, 2, 3)
         moved = np.einsum("vij,vj->vi", m[:, :, :2], self.vertices) + m[:, :, 2]
         scale = np.sqrt(abs(np.linalg.det(maps[PARTS.index("torso"), :, :2])))  # the figure's change of size
