@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--joints", help="joints JSON for --character")
     ap.add_argument("--long-video-seconds", type=float, default=0,
                     help="also animate a looped 720p clip this long and print memory as it goes")
-    ap.add_argument("--skip-tearing", action="store_true", help="skip the renderers-on-real-pictures figures (~10 min)")
+    ap.add_argument("--skip-tearing", action="store_true", help="skip the renderers-on-real-pictures figures (~15 min)")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
     print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cpus, python {platform.python_version()}")
@@ -304,10 +304,12 @@ def bench_tearing_drawn() -> None:
               f"{100 * rep['notch_share']:.2f}% (rest {100 * rep['rest_notch_share']:.2f}%), torn {rep['torn']}/{rep['frames']}")
 
 
-def bench_tearing_real_drawings() -> None:
+def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> None:
     """Torn frames of the warping renderers (mesh with linear-blend skinning, mesh with ARAP,
     rigid parts) on the 16 real anime drawings (ground-truth joints) animated with
-    dance_stage, through the pipeline's own stages."""
+    dance_stage, through the pipeline's own stages, at several output heights: one drawing
+    can cross the tear threshold at one size and not at the next, so one size alone is a
+    noisy figure (the printed share is over all sizes)."""
     from r2a_utils.joints import from_anime_drawings_file, save_joints
     from r2a_utils.picture import load_picture
     from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
@@ -322,22 +324,27 @@ def bench_tearing_real_drawings() -> None:
     entries = json.loads((shared / "anime_drawings_dataset" / "data.json").read_text())
     index = {e["file_name"].rsplit("/", 1)[-1].split(".")[0]: i for i, e in enumerate(entries)}
     motion = track_motion(shared / "videos" / "dance_stage.mp4", progress=False)
-    share = {label: {"plain": [], "busy": []} for label in renderers}
+    share = {(label, h): {"plain": [], "busy": []} for label in renderers for h in heights}
     with tempfile.TemporaryDirectory() as d:
         for path in sorted((shared / "anime_drawings_dev").iterdir()):
             size = load_picture(path).size
             joints = save_joints(Path(d) / f"{path.stem}.joints.json", from_anime_drawings_file(
                 shared / "anime_drawings_dataset" / "data.json", index[path.stem], size))
             char = load_character(path, joints)  # the pipeline's own stages: cut-out, canvas
-            staged = place_on_canvas(char, retarget(motion, char)[0], 384)
             kind = "plain" if plain_background(char.picture.rgb) else "busy"
-            for label in renderers:
-                r = renderers[label](staged.reference, staged.character_keypoints, staged.mask)
-                rep = tear_report((r.render(t) for t in staged.targets), r.render(staged.character_keypoints))
-                share[label][kind].append(rep["torn_share"])
-    for label, kinds in share.items():
+            for h in heights:
+                staged = place_on_canvas(char, retarget(motion, char)[0], h)
+                for label in renderers:
+                    r = renderers[label](staged.reference, staged.character_keypoints, staged.mask)
+                    rep = tear_report((r.render(t) for t in staged.targets), r.render(staged.character_keypoints))
+                    share[label, h][kind].append(rep["torn_share"])
+    for label in renderers:
+        kinds = {k: [v for h in heights for v in share[label, h][k]] for k in ("plain", "busy")}
+        by_size = "; ".join(f"{h} px {100 * np.mean(share[label, h]['plain']):.0f}% / "
+                            f"{100 * np.mean(share[label, h]['busy']):.0f}%" for h in heights)
         print(f"16 real anime drawings x dance_stage, {label}: torn frames "
-              + ", ".join(f"{k} backgrounds {100 * np.mean(v):.0f}% ({len(v)} drawings)" for k, v in kinds.items()))
+              + ", ".join(f"{k} backgrounds {100 * np.mean(v):.0f}% ({len(v) // len(heights)} drawings)"
+                          for k, v in kinds.items()) + f" (plain / busy by output height: {by_size})")
 
 
 def bench_long_video(seconds: float) -> None:
