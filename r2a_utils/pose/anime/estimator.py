@@ -11,6 +11,7 @@ Taught in notebooks/02_pose_estimation.ipynb.
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,9 +60,9 @@ class AnimePoseEstimator:
             self.device = pick_device(device)
             self.model, self._twin, self.backend = model.to(self.device).eval(), None, "torch"
 
-    @property
+    @functools.cached_property
     def history(self) -> list[dict]:
-        """The training log kept in the weights file (read on demand: it needs torch)."""
+        """The training log kept in the weights file (read once, on demand: it needs torch)."""
         return load_weights_file(self.path).get("history", [])
 
     def close(self) -> None:
