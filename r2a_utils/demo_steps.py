@@ -154,7 +154,7 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
     found = int(np.isfinite(kps[:, 0]).sum())
     out = _editor_outputs(ed)
     unsure = ed.missing()
-    beyond = [n for n, out in zip(JOINTS[:14], beyond_edge(kps[:14], pic.size)) if out]
+    beyond = [n for n, cut_off in zip(JOINTS[:14], beyond_edge(kps[:14], pic.size)) if cut_off]
     note = (f"{found} joints from {source}. " + ("" if not unsure else
             f"Not sure of: {', '.join(unsure)}; place them by clicking. ")
             + ("" if not beyond else f"Beyond the picture's edge (a figure cut off there): {', '.join(beyond)}. ")
