@@ -26,7 +26,9 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    filled torso, not a hole.
 
 An arm the picture shows no edges of (a drawn arm grown out of the body, with no line
-between them) gets no layer: it stays in the body's mesh, skinned like the rest.
+between them), or whose band is not one piece from shoulder to hand (joints a little off a
+forearm: the band holds the fist but not the forearm), gets no layer: it stays in the body's
+mesh, skinned like the rest.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -98,8 +100,9 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     them at its root (around the shoulder, up to ``ROOT_SHARE`` of the upper arm: the body
     keeps them too), those at the hand, and the arm's three bones (``_arm_chain``). None
     when a joint of the arm is missing, or when the picture shows too few of the arm's edges
-    to tell it from the body (less than ``SEEN_SHARE`` of the walks across it end): such an
-    arm stays in the body's mesh."""
+    to tell it from the body (less than ``SEEN_SHARE`` of the walks across it end), or when
+    the band around the bones is not one piece from the shoulder to the hand: such an arm
+    stays in the body's mesh."""
     chain = _arm_chain(rgb, mask, kps, side)
     if chain is None:
         return None
@@ -138,6 +141,12 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     band = np.isin(labels, sorted(on_bone)) & band
     root[ys[at_root], xs[at_root]] = True
     hand[ys[at_hand], xs[at_hand]] = True
+    # the arm is one piece from the shoulder to the hand, or the picture does not show it
+    # where its bones are (joints a little off a forearm: the band around the forearm's bone
+    # holds the hand and the elbow but not the forearm between, and the hand would float)
+    at_shoulder, at_fist = set(np.unique(labels[band & root])), set(np.unique(labels[band & hand]))
+    if at_shoulder and at_fist and not at_shoulder & at_fist:
+        return None
     return band, root & band, hand & band & ~root, chain
 
 

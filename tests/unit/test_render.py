@@ -156,6 +156,46 @@ def test_layers_split_the_arm_from_the_hair_it_lies_on():
     assert not _near(fill, (200, 40, 40)).any()
 
 
+def _bent_arm():
+    """A drawing on white: a green dress, the left upper arm hanging down its side and the
+    forearm bent out and up to a fist (as anime_green_dress holds hers). Returns (picture, joints)."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    pts = {"nose": (120, 50), "neck": (120, 85), "right_shoulder": (95, 92), "left_shoulder": (145, 92),
+           "right_elbow": (85, 140), "right_wrist": (80, 185), "left_elbow": (152, 165), "left_wrist": (196, 118),
+           "right_hip": (105, 180), "left_hip": (135, 180), "right_knee": (105, 240), "left_knee": (135, 240),
+           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    kps = np.full((18, 3), np.nan, np.float32)
+    for name, p in pts.items():
+        kps[J[name]] = (*p, 1)
+    cv2.rectangle(img, (95, 85), (145, 190), (60, 130, 60), -1)
+    for a, b in (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
+                 ("left_knee", "left_ankle")):
+        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
+    for a, b, width in (("right_shoulder", "right_elbow", 12), ("right_elbow", "right_wrist", 10),
+                        ("left_shoulder", "left_elbow", 12), ("left_elbow", "left_wrist", 10)):
+        cv2.line(img, pts[a], pts[b], (240, 200, 180), width)
+    cv2.circle(img, pts["left_wrist"], 9, (240, 200, 180), -1)  # the fist
+    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
+    return img, kps
+
+
+def test_an_arm_seen_in_pieces_stays_in_the_body():
+    """Joints a little off a forearm (here the elbow placed halfway up the upper arm, as the
+    pose network put anime_green_dress's) lay the forearm's bone over the background: the band
+    around it holds the fist but not the forearm. Such an arm gets no layer of its own (it is
+    skinned with the body), so a raised arm keeps its fist."""
+    img, kps = _bent_arm()
+    mask = (img < 250).any(-1)
+    assert split_layers(img, mask, kps).arms["left"].any()  # true joints: the arm has its layer
+    off = kps.copy()
+    off[J["left_elbow"], :2] = (149, 125)
+    assert not split_layers(img, mask, off).arms["left"].any()
+    raised = off.copy()
+    raised[J["left_elbow"], :2] = (185, 80)
+    raised[J["left_wrist"], :2] = (215, 40)
+    assert pieces(MeshRenderer(img, off).render(raised)) == 1
+
+
 @pytest.mark.parametrize("cls", RENDERERS)
 def test_raising_an_arm_leaves_the_hair_it_lay_on(cls):
     """The mesh renderer raises the arm alone: the hair stays where it hung, the place the arm
