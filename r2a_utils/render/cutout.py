@@ -5,8 +5,9 @@ or paper background, the colour distance from the border (flood fill from the ed
 closing, the piece under the neck, small holes filled: what AnimatedDrawings does for
 drawings on paper); for a busy background, GrabCut seeded from the joints (thick bones
 as sure foreground, the border as sure background). A paper cut-out that comes out as a
-block around the figure (a sky, lettering touching the figure) gives way to GrabCut when
-GrabCut finds a much smaller figure that still holds the joints.
+block around the figure (a panel drawn on the paper behind it, a sky, lettering touching
+the figure) gives way to GrabCut inside the block (``grabcut_within``) or on the whole
+picture, when it finds a smaller figure that still holds the joints.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -47,11 +48,14 @@ def character_mask(rgb: np.ndarray, alpha: np.ndarray | None = None, keypoints: 
     if plain_background(rgb):
         m = paper_cutout(rgb, keypoints)
         if m is not None and _box_fill(m) > 0.55:
-            # a page that is not one colour (a sky, lettering joined to the figure) comes out
-            # as a block around the character: GrabCut, when it finds a much smaller figure
-            g = grabcut_cutout(rgb, keypoints)
-            if g.sum() < 0.6 * m.sum() and _joints_inside(g, keypoints) >= 0.85:
-                return g
+            # a page that is not one colour (a picture framed on the paper, a sky, lettering
+            # joined to the figure) comes out as a block around the character: GrabCut inside
+            # that block when it drops a good part of it, GrabCut on the whole picture when it
+            # finds a much smaller figure; of those that hold the joints, the smaller
+            found = [g for g, share in ((grabcut_within(rgb, keypoints, m), 0.8), (grabcut_cutout(rgb, keypoints), 0.6))
+                     if g.sum() < share * m.sum() and _joints_inside(g, keypoints) >= 0.85]
+            if found:
+                return min(found, key=lambda g: int(g.sum()))
         if m is not None:
             return m
     else:
@@ -200,6 +204,75 @@ def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarra
     return out
 
 
+def _bone_distance(shape: tuple[int, int], keypoints: np.ndarray) -> np.ndarray:
+    """Distance ``(H, W)`` from every pixel to the nearest of the ``_SEED_BONES``."""
+    far = np.full(shape, 255, np.uint8)
+    for a, c in _SEED_BONES:
+        pa, pc = keypoints[J[a], :2], keypoints[J[c], :2]
+        if np.isfinite(pa).all() and np.isfinite(pc).all():
+            cv2.line(far, tuple(int(round(v)) for v in pa), tuple(int(round(v)) for v in pc), 0, 1)
+    return cv2.distanceTransform(far, cv2.DIST_L2, 5)
+
+
+def _keep_neck_piece(m: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+    """The piece of a mask under the neck (the nearest pixel of the picture to it), else its
+    largest piece: stray bits of background dropped."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8))
+    if n <= 2:
+        return m
+    h, w = m.shape
+    neck = keypoints[J["neck"], :2]
+    keep = 0
+    if np.isfinite(neck).all():
+        keep = labels[int(np.clip(neck[1], 0, h - 1)), int(np.clip(neck[0], 0, w - 1))]
+    return labels == (keep or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
+
+
+def grabcut_within(rgb: np.ndarray, keypoints: np.ndarray, block: np.ndarray, near: float = 0.15,
+                   head: float = 2.0) -> np.ndarray:
+    """GrabCut inside ``block``, a paper cut-out that kept more than the figure (a picture
+    framed on the page: a checked or patterned panel behind the character). Outside the block
+    is sure background; inside, pixels within ``near`` of the skeleton's size of a bone, or
+    within ``head`` x the nose-neck length of the nose (a big chibi head), start as probable
+    figure, thin strokes along the bones as sure figure, and the rest as probable background,
+    so GrabCut learns the panel's colours from its far parts. Pictures larger than
+    ``GRABCUT_SIDE`` are cut at that size, as in ``grabcut_cutout``."""
+    h, w = rgb.shape[:2]
+    k = GRABCUT_SIDE / max(h, w)
+    if k < 1:
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        inner = cv2.resize(block.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+        m = grabcut_within(small, keypoints * np.array([k, k, 1.0]), inner, near, head)
+        return cv2.resize(m.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_LINEAR) > 127
+    xy = keypoints[:14, :2]
+    xy = xy[np.isfinite(xy).all(1)]
+    if len(xy) < 2:
+        return block
+    size = float((xy.max(0) - xy.min(0)).max())
+    dist = _bone_distance((h, w), keypoints)
+    probable = dist < near * size
+    nose, neck = keypoints[J["nose"], :2], keypoints[J["neck"], :2]
+    if np.isfinite(nose).all() and np.isfinite(neck).all():
+        yy, xx = np.mgrid[0:h, 0:w]
+        probable |= np.hypot(xx - nose[0], yy - nose[1]) < head * float(np.linalg.norm(nose - neck))
+    gc = np.where(block, np.where(probable, cv2.GC_PR_FGD, cv2.GC_PR_BGD), cv2.GC_BGD).astype(np.uint8)
+    gc[block & (dist < max(2.0, 0.02 * size))] = cv2.GC_FGD
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(0)
+    cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
+    m = _keep_neck_piece((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), keypoints)
+    # a dropped piece the figure encloses (the inside of a cape whose outline was kept) is the
+    # figure's; a panel behind the figure meets the paper along its outer edges
+    n, labels = cv2.connectedComponents((block & ~m).astype(np.uint8))
+    for i in range(1, n):
+        piece = labels == i
+        ring = (cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~piece
+        if (ring & ~block).sum() < 0.25 * ring.sum():
+            m |= piece
+    return _keep_neck_piece(m, keypoints)
+
+
 GRABCUT_SIDE = 720  # GrabCut works on the picture shrunk to this longer side (10 s -> 0.7 s on 1412x2048)
 
 
@@ -229,12 +302,7 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut's colour models start from a random k-means: the same cut-out every time
     cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
-    m = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8))
-    if n > 1:  # keep the blob under the neck (stray background bits dropped)
-        neck = keypoints[J["neck"], :2].astype(int)
-        keep = labels[min(h - 1, neck[1]), min(w - 1, neck[0])] or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-        m = labels == keep
+    m = _keep_neck_piece((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), keypoints)
     # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
     # of exactly the background colour. (A large white costume on a white page needs a mask.)
     bg_like = (np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12) & m

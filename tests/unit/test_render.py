@@ -346,6 +346,40 @@ def test_a_shaded_page_is_cut_by_its_own_shading():
     assert (mask & truth).sum() / (mask | truth).sum() > 0.9
 
 
+def test_a_picture_framed_on_the_page_is_cut_inside_its_frame():
+    """A checked panel drawn on the paper behind the figure (the legs hang below it): the
+    paper's colour is flooded away, but the panel stays as a block around the figure, and
+    GrabCut on the whole picture, whose likely figure is the skeleton's box, keeps it too.
+    GrabCut inside the block, learning the panel's colours from its parts far from the bones,
+    drops it."""
+    img = np.full((360, 260, 3), 250, np.uint8)
+    yy, xx = np.mgrid[0:360, 0:260]
+    panel = np.zeros((360, 260), bool)
+    panel[15:255, 8:252] = True
+    check = ((yy // 8 + xx // 8) % 2).astype(bool)
+    img[panel & check], img[panel & ~check] = (225, 200, 195), (240, 220, 215)
+    pts = {"nose": (130, 70), "neck": (130, 105), "right_shoulder": (105, 112), "left_shoulder": (155, 112),
+           "right_elbow": (70, 150), "right_wrist": (35, 185), "left_elbow": (190, 150), "left_wrist": (225, 185),
+           "right_hip": (115, 205), "left_hip": (145, 205), "right_knee": (110, 265), "left_knee": (150, 265),
+           "right_ankle": (108, 330), "left_ankle": (152, 330)}
+    kps = np.full((18, 3), np.nan, np.float32)
+    for name, p in pts.items():
+        kps[J[name]] = (*p, 1)
+    fig = np.zeros((360, 260), np.uint8)
+    cv2.circle(fig, pts["nose"], 32, 1, -1)
+    cv2.rectangle(fig, (103, 100), (157, 215), 1, -1)
+    for a, b in (("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"), ("left_shoulder", "left_elbow"),
+                 ("left_elbow", "left_wrist"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+                 ("left_hip", "left_knee"), ("left_knee", "left_ankle")):
+        cv2.line(fig, pts[a], pts[b], 1, 16)
+    fig = fig > 0
+    img[fig] = (230, 140, 140)  # a pink dress, near the panel's colours
+    img[fig & (yy < 100)] = (250, 215, 190)  # the face
+    img[fig & ~(cv2.erode(fig.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)] = (30, 30, 30)  # its outline
+    m = character_mask(img, None, kps)
+    assert (m & fig).sum() / (m | fig).sum() > 0.9
+
+
 def test_the_fighters_hair_on_a_shaded_page(shared):
     """anime_fighter_plain: black hair above the raised arms on a shaded page with lettering.
     GrabCut, seeded on the bones, lost the hair; the shaded-page cut-out keeps it."""
