@@ -232,3 +232,21 @@ def normalization_ground_truth(motion, spec, size: tuple[int, int] = (384, 512))
     character[:, :2] = (character[:, :2] - character[J["neck"], :2]) * (track.scale / a_pose.scale) \
         + track.keypoints[0, J["neck"], :2]
     return real, character, track.keypoints.astype(np.float32), float(track.scale)
+
+
+FOLDED_KNEE = 90.0  # degrees: a leg bent more than a right angle at the knee is drawn folded
+
+
+def folded_legs_note(character_kps: np.ndarray) -> str | None:
+    """A note when the character's picture draws a leg folded (a knee bent past
+    ``FOLDED_KNEE``: sitting, kneeling): retargeting gives it the motion's leg, and a warp can
+    only stretch the drawn leg into it. None for legs drawn straight or missing."""
+    from r2a_utils.skeleton import knee_angles
+
+    folded = {side: a for side, a in knee_angles(character_kps).items() if a < FOLDED_KNEE}
+    if not folded:
+        return None
+    legs = " and ".join(f"{side} knee at {a:.0f} degrees" for side, a in folded.items())
+    return (f"the character is drawn with its legs folded ({legs}; a straight leg is 180): the warp stretches "
+            f"the picture's legs into the motion's, so sitting or kneeling pictures come out distorted; a "
+            f"picture standing with straight legs animates best")

@@ -213,12 +213,14 @@ def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
 
 # ---------------------------------------------------------------- 3. retarget
 def retarget(motion: MotionSource, character: Character) -> tuple[np.ndarray, list[str]]:
-    """Stage 3: the motion's bones rescaled to the character; frames without a body held."""
-    from r2a_utils.normalize import hold_missing_frames, normalize_to_character
+    """Stage 3: the motion's bones rescaled to the character; frames without a body held.
+    Notes: held frames, and legs the picture draws folded (``normalize.folded_legs_note``)."""
+    from r2a_utils.normalize import folded_legs_note, hold_missing_frames, normalize_to_character
 
     targets, held = hold_missing_frames(normalize_to_character(motion.keypoints, character.keypoints),
                                         character.keypoints)
-    return targets, [f"{held} frames had no body pose; they hold the previous pose"] if held else []
+    notes = [f"{held} frames had no body pose; they hold the previous pose"] if held else []
+    return targets, notes + [n for n in [folded_legs_note(character.keypoints)] if n]
 
 
 # ---------------------------------------------------------------- 4. the canvas

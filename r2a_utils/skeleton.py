@@ -106,6 +106,19 @@ def torso_size(kps: np.ndarray) -> np.ndarray:
     return np.linalg.norm(kps[..., J["neck"], :2] - mid_hip, axis=-1)
 
 
+def knee_angles(kps: np.ndarray) -> dict[str, float]:
+    """The angle at each knee between thigh and shin, in degrees (180: a straight leg), by
+    side; legs with a joint missing are left out."""
+    out = {}
+    for side in ("right", "left"):
+        hip, knee, ankle = (kps[J[f"{side}_{n}"], :2].astype(np.float64) for n in ("hip", "knee", "ankle"))
+        u, v = hip - knee, ankle - knee
+        nu, nv = np.linalg.norm(u), np.linalg.norm(v)
+        if np.isfinite(nu * nv) and nu * nv > 0:
+            out[side] = float(np.degrees(np.arccos(np.clip(u @ v / (nu * nv), -1.0, 1.0))))
+    return out
+
+
 # The 13 body joints every stage needs (nose, eyes and ears are optional: drawings often lack them).
 BODY_JOINTS: tuple[str, ...] = ("neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder",
                                 "left_elbow", "left_wrist", "right_hip", "right_knee", "right_ankle",

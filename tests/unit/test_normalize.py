@@ -91,3 +91,24 @@ def test_report_style_scales_four_limbs_by_one_frame_ratio():
     fl = LIMBS.index((J["left_elbow"], J["left_wrist"]))
     assert abs(ratio[0, fr] - ratio[0, fl]) < 1e-6
     assert score_normalization(out, truth, height)["bone_length_error"] < 0.2
+
+
+def test_a_character_drawn_with_folded_legs_gets_a_note():
+    """Sitting or kneeling pictures (a knee bent past a right angle) are named in the run's
+    notes: the warp can only stretch the drawn legs into the motion's standing ones."""
+    from r2a_utils.normalize import folded_legs_note
+    from r2a_utils.skeleton import J, knee_angles
+
+    kps = np.full((18, 3), np.nan, np.float32)
+    for side, x in (("right", 90.0), ("left", 110.0)):
+        kps[J[f"{side}_hip"]] = (x, 200, 1)
+        kps[J[f"{side}_knee"]] = (x, 260, 1)
+        kps[J[f"{side}_ankle"]] = (x, 320, 1)
+    assert knee_angles(kps) == pytest.approx({"right": 180.0, "left": 180.0})
+    assert folded_legs_note(kps) is None
+    kps[J["right_ankle"]] = (90 + 60 * np.sin(np.radians(60)), 260 - 60 * np.cos(np.radians(60)), 1)  # knee at 60 deg
+    assert knee_angles(kps)["right"] == pytest.approx(60.0, abs=0.1)
+    note = folded_legs_note(kps)
+    assert note is not None and "right knee at 60 degrees" in note and "left" not in note
+    kps[J["left_knee"]] = np.nan  # a leg with a joint missing tells nothing
+    assert set(knee_angles(kps)) == {"right"}
