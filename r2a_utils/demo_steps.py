@@ -128,6 +128,7 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
     from r2a_utils.joints import load_joints
     from r2a_utils.joints_editor import JointsEditor
     from r2a_utils.mask_editor import editor_value, starting_mask
+    from r2a_utils.normalize import folded_legs_note
     from r2a_utils.render.cutout import RendererError
     from r2a_utils.picture import beyond_edge
     from r2a_utils.skeleton import JOINTS, KeypointError
@@ -161,6 +162,9 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
             + out[4])
     if cut is None:
         note += " The cut-out appears once the body joints are placed."
+    folded = folded_legs_note(kps)
+    if folded:
+        note += f" Note: {folded[0].upper()}{folded[1:]}."
     value = editor_value(pic.rgb, cut) if cut is not None else None
     return out[:4] + (note, value, cut)
 

@@ -130,6 +130,21 @@ def test_check_character_on_a_figure_cut_at_the_thighs(shared):
     assert start is not None and 0.1 < start.mean() < 0.7
 
 
+def test_check_character_notes_legs_drawn_folded(tmp_path):
+    """A picture whose joints fold a knee past a right angle (sitting, kneeling) is named in
+    step 2's note, before any animating; the sample's straight legs get no such note."""
+    import json
+
+    joints = sample_character().with_suffix(".joints.json")
+    assert "folded" not in check_character(str(sample_character()), str(joints))[4]
+    data = json.loads(joints.read_text())
+    hip, knee = np.array(data["joints"]["right_hip"]), np.array(data["joints"]["right_knee"])
+    data["joints"]["right_ankle"] = (knee + (hip - knee) * 0.9 + [25.0, 0.0]).tolist()  # the shin folded up
+    (tmp_path / "sitting.joints.json").write_text(json.dumps(data))
+    note = check_character(str(sample_character()), str(tmp_path / "sitting.joints.json"))[4]
+    assert "legs folded" in note and "right knee at" in note
+
+
 def test_check_character_shows_the_cut_out_and_an_edit_changes_the_mask(tmp_path):
     """A picture without transparency: the cut-out is found, shown, and a cyan stroke removes."""
     from PIL import Image
