@@ -204,14 +204,18 @@ def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarra
     return out
 
 
-def _bone_distance(shape: tuple[int, int], keypoints: np.ndarray) -> np.ndarray:
-    """Distance ``(H, W)`` from every pixel to the nearest of the ``_SEED_BONES``."""
-    far = np.full(shape, 255, np.uint8)
+def _draw_bones(canvas: np.ndarray, keypoints: np.ndarray, value: int, width: int) -> np.ndarray:
+    """The ``_SEED_BONES`` (those with both joints) drawn on ``canvas`` as lines ``width`` wide."""
     for a, c in _SEED_BONES:
         pa, pc = keypoints[J[a], :2], keypoints[J[c], :2]
         if np.isfinite(pa).all() and np.isfinite(pc).all():
-            cv2.line(far, tuple(int(round(v)) for v in pa), tuple(int(round(v)) for v in pc), 0, 1)
-    return cv2.distanceTransform(far, cv2.DIST_L2, 5)
+            cv2.line(canvas, tuple(int(v) for v in pa), tuple(int(v) for v in pc), value, width)
+    return canvas
+
+
+def _bone_distance(shape: tuple[int, int], keypoints: np.ndarray) -> np.ndarray:
+    """Distance ``(H, W)`` from every pixel to the nearest of the ``_SEED_BONES``."""
+    return cv2.distanceTransform(_draw_bones(np.full(shape, 255, np.uint8), keypoints, 0, 1), cv2.DIST_L2, 5)
 
 
 def _keep_neck_piece(m: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
@@ -294,11 +298,7 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     gc[max(0, y0 - (y1 - y0) // 6):y1 + 1, x0:x1 + 1] = cv2.GC_PR_FGD
     b = max(2, min(h, w) // 60)
     gc[:b], gc[-b:], gc[:, :b], gc[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
-    width = max(2, int(0.02 * (y1 - y0)))
-    for a, c in _SEED_BONES:
-        pa, pc = keypoints[J[a], :2], keypoints[J[c], :2]
-        if np.isfinite(pa).all() and np.isfinite(pc).all():
-            cv2.line(gc, tuple(int(v) for v in pa), tuple(int(v) for v in pc), cv2.GC_FGD, width)
+    _draw_bones(gc, keypoints, cv2.GC_FGD, max(2, int(0.02 * (y1 - y0))))
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
     cv2.setRNGSeed(0)  # GrabCut's colour models start from a random k-means: the same cut-out every time
     cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
