@@ -109,6 +109,17 @@ def test_mesh_renderer_on_a_drawing_with_motion_capture(shared, measured):
     assert rep["torn"] == 0 and rep["notch_share"] < rep["rest_notch_share"] + 0.0025
 
 
+LEGS = (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"), ("left_knee", "left_ankle"))
+
+
+def _keypoints(pts: dict) -> np.ndarray:
+    """``(18, 3)`` joints from ``{name: (x, y)}`` (the rest NaN)."""
+    kps = np.full((18, 3), np.nan, np.float32)
+    for name, p in pts.items():
+        kps[J[name]] = (*p, 1)
+    return kps
+
+
 def _arm_over_hair():
     """A drawing on white: long yellow hair hanging beside a blue torso, the right arm (red)
     lying over the hair's edge and the torso's side. Returns (picture, joints, arm mask)."""
@@ -117,13 +128,10 @@ def _arm_over_hair():
            "right_elbow": (92, 140), "right_wrist": (96, 185), "left_elbow": (165, 135), "left_wrist": (180, 175),
            "right_hip": (105, 180), "left_hip": (135, 180), "right_knee": (105, 240), "left_knee": (135, 240),
            "right_ankle": (105, 300), "left_ankle": (135, 300)}
-    kps = np.full((18, 3), np.nan, np.float32)
-    for name, p in pts.items():
-        kps[J[name]] = (*p, 1)
+    kps = _keypoints(pts)
     cv2.rectangle(img, (72, 70), (100, 210), (230, 200, 40), -1)  # hair
     cv2.rectangle(img, (95, 85), (145, 185), (40, 60, 200), -1)  # torso
-    for a, b in (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
-                 ("left_knee", "left_ankle")):
+    for a, b in LEGS:
         cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
     cv2.line(img, pts["left_shoulder"], pts["left_elbow"], (200, 40, 40), 12)
     cv2.line(img, pts["left_elbow"], pts["left_wrist"], (200, 40, 40), 10)
@@ -164,12 +172,9 @@ def _bent_arm():
            "right_elbow": (85, 140), "right_wrist": (80, 185), "left_elbow": (152, 165), "left_wrist": (196, 118),
            "right_hip": (105, 180), "left_hip": (135, 180), "right_knee": (105, 240), "left_knee": (135, 240),
            "right_ankle": (105, 300), "left_ankle": (135, 300)}
-    kps = np.full((18, 3), np.nan, np.float32)
-    for name, p in pts.items():
-        kps[J[name]] = (*p, 1)
+    kps = _keypoints(pts)
     cv2.rectangle(img, (95, 85), (145, 190), (60, 130, 60), -1)
-    for a, b in (("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("left_hip", "left_knee"),
-                 ("left_knee", "left_ankle")):
+    for a, b in LEGS:
         cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
     for a, b, width in (("right_shoulder", "right_elbow", 12), ("right_elbow", "right_wrist", 10),
                         ("left_shoulder", "left_elbow", 12), ("left_elbow", "left_wrist", 10)):
@@ -362,15 +367,12 @@ def test_a_picture_framed_on_the_page_is_cut_inside_its_frame():
            "right_elbow": (70, 150), "right_wrist": (35, 185), "left_elbow": (190, 150), "left_wrist": (225, 185),
            "right_hip": (115, 205), "left_hip": (145, 205), "right_knee": (110, 265), "left_knee": (150, 265),
            "right_ankle": (108, 330), "left_ankle": (152, 330)}
-    kps = np.full((18, 3), np.nan, np.float32)
-    for name, p in pts.items():
-        kps[J[name]] = (*p, 1)
+    kps = _keypoints(pts)
     fig = np.zeros((360, 260), np.uint8)
     cv2.circle(fig, pts["nose"], 32, 1, -1)
     cv2.rectangle(fig, (103, 100), (157, 215), 1, -1)
     for a, b in (("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"), ("left_shoulder", "left_elbow"),
-                 ("left_elbow", "left_wrist"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
-                 ("left_hip", "left_knee"), ("left_knee", "left_ankle")):
+                 ("left_elbow", "left_wrist"), *LEGS):
         cv2.line(fig, pts[a], pts[b], 1, 16)
     fig = fig > 0
     img[fig] = (230, 140, 140)  # a pink dress, near the panel's colours
