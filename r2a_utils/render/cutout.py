@@ -13,6 +13,8 @@ Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -204,6 +206,27 @@ def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarra
     return out
 
 
+GRABCUT_SIDE = 720  # GrabCut works on the picture shrunk to this longer side (10 s -> 0.7 s on 1412x2048)
+
+
+def _at_grabcut_side(cut):
+    """``cut(rgb, keypoints, *masks, **options) -> mask`` run on the picture shrunk to
+    ``GRABCUT_SIDE`` when it is larger (the joints scaled, any masks shrunk by nearest
+    pixel), its mask scaled back to the picture: GrabCut's time grows with the pixels."""
+    @functools.wraps(cut)
+    def run(rgb: np.ndarray, keypoints: np.ndarray, *masks: np.ndarray, **options) -> np.ndarray:
+        h, w = rgb.shape[:2]
+        k = GRABCUT_SIDE / max(h, w)
+        if k >= 1:
+            return cut(rgb, keypoints, *masks, **options)
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        shrunk = [cv2.resize(np.asarray(m, np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0 for m in masks]
+        m = cut(small, keypoints * np.array([k, k, 1.0]), *shrunk, **options)
+        return cv2.resize(m.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_LINEAR) > 127
+    return run
+
+
 def _draw_bones(canvas: np.ndarray, keypoints: np.ndarray, value: int, width: int) -> np.ndarray:
     """The ``_SEED_BONES`` (those with both joints) drawn on ``canvas`` as lines ``width`` wide."""
     for a, c in _SEED_BONES:
@@ -232,6 +255,7 @@ def _keep_neck_piece(m: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     return labels == (keep or 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
 
 
+@_at_grabcut_side
 def grabcut_within(rgb: np.ndarray, keypoints: np.ndarray, block: np.ndarray, near: float = 0.15,
                    head: float = 2.0) -> np.ndarray:
     """GrabCut inside ``block``, a paper cut-out that kept more than the figure (a picture
@@ -242,13 +266,6 @@ def grabcut_within(rgb: np.ndarray, keypoints: np.ndarray, block: np.ndarray, ne
     so GrabCut learns the panel's colours from its far parts. Pictures larger than
     ``GRABCUT_SIDE`` are cut at that size, as in ``grabcut_cutout``."""
     h, w = rgb.shape[:2]
-    k = GRABCUT_SIDE / max(h, w)
-    if k < 1:
-        size = (max(1, round(w * k)), max(1, round(h * k)))
-        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        inner = cv2.resize(block.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-        m = grabcut_within(small, keypoints * np.array([k, k, 1.0]), inner, near, head)
-        return cv2.resize(m.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_LINEAR) > 127
     xy = keypoints[:14, :2]
     xy = xy[np.isfinite(xy).all(1)]
     if len(xy) < 2:
@@ -277,20 +294,13 @@ def grabcut_within(rgb: np.ndarray, keypoints: np.ndarray, block: np.ndarray, ne
     return _keep_neck_piece(m, keypoints)
 
 
-GRABCUT_SIDE = 720  # GrabCut works on the picture shrunk to this longer side (10 s -> 0.7 s on 1412x2048)
-
-
+@_at_grabcut_side
 def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     """GrabCut seeded with the border as background and thick strokes along the skeleton as
     foreground; pockets of the background's colour it encloses are dropped. A picture larger
     than ``GRABCUT_SIDE`` is cut at that size and the mask scaled back: the renderer draws
     the character a few hundred pixels tall, and GrabCut's time grows with the pixels."""
     h, w = rgb.shape[:2]
-    k = GRABCUT_SIDE / max(h, w)
-    if k < 1:
-        small = cv2.resize(rgb, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
-        m = grabcut_cutout(small, keypoints * np.array([k, k, 1.0]))
-        return cv2.resize(m.astype(np.uint8) * 255, (w, h), interpolation=cv2.INTER_LINEAR) > 127
     gc = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
     xy = keypoints[~np.isnan(keypoints[:, 0]), :2]
     x0, y0 = np.maximum(xy.min(0) - 0.15 * (xy.max(0) - xy.min(0)), 0).astype(int)
