@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from r2a_utils.skeleton import (BODY_JOINTS, FLIP_INDEX, J, LIMBS, NUM_JOINTS, TORSO_JOINTS, KeypointError,
-                                as_keypoints, bone_lengths, missing_joints, rescale_bones)
+                                as_keypoints, bone_lengths, knee_angles, missing_joints, rescale_bones)
 
 _PARTNER = {k: next(m for m, (p2, c2) in enumerate(LIMBS) if (FLIP_INDEX[p], FLIP_INDEX[c]) == (p2, c2))
             for k, (p, c) in enumerate(LIMBS)}  # each bone's mirror image (itself for the neck-nose)
@@ -241,8 +241,6 @@ def folded_legs_note(character_kps: np.ndarray) -> str | None:
     """A note when the character's picture draws a leg folded (a knee bent past
     ``FOLDED_KNEE``: sitting, kneeling): retargeting gives it the motion's leg, and a warp can
     only stretch the drawn leg into it. None for legs drawn straight or missing."""
-    from r2a_utils.skeleton import knee_angles
-
     folded = {side: a for side, a in knee_angles(character_kps).items() if a < FOLDED_KNEE}
     if not folded:
         return None
