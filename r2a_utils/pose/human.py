@@ -89,6 +89,21 @@ _QUIET_DEPTH = 0
 _QUIET_SAVED: int | None = None
 
 
+def person_probability(rgb: np.ndarray) -> np.ndarray:
+    """How likely each pixel of a picture shows a person: ``(H, W)`` float32 in [0, 1], from
+    the selfie-segmentation model bundled with mediapipe (its general 256x256 model).
+
+    Trained on photographs of people, it also outlines most drawn characters with near-human
+    proportions and misses stylised ones (a chibi scores near 0 everywhere): the cut-out
+    uses it only where it agrees with the character's joints (``render.cutout``).
+    """
+    import mediapipe as mp
+
+    with _quiet_native_stderr(), mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0) as model:
+        found = model.process(np.ascontiguousarray(rgb[..., :3]))
+    return np.asarray(found.segmentation_mask, np.float32)
+
+
 def _center(pose: np.ndarray) -> np.ndarray:
     """Body centre: midpoint of neck and mid-hip (falls back to the mean of visible joints)."""
     hips = pose[[J["right_hip"], J["left_hip"]], :2]

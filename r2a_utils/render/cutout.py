@@ -4,7 +4,9 @@ In order of trust: a mask the user drew or gave; the picture's transparency; for
 or paper background, the colour distance from the border (flood fill from the edge,
 closing, the piece under the neck, small holes filled: what AnimatedDrawings does for
 drawings on paper); for a busy background, GrabCut seeded from the joints (thick bones
-as sure foreground, the border as sure background). A paper cut-out that comes out as a
+as sure foreground, the border as sure background), with what mediapipe's person
+segmentation rules out starting as background when it agrees with the joints, and the
+pieces the figure encloses in colours the border lacks put back. A paper cut-out that comes out as a
 block around the figure (a panel drawn on the paper behind it, a sky, lettering touching
 the figure) gives way to GrabCut inside the block (``grabcut_within``) or on the whole
 picture, when it finds a smaller figure that still holds the joints.
@@ -54,7 +56,9 @@ def character_mask(rgb: np.ndarray, alpha: np.ndarray | None = None, keypoints: 
             # joined to the figure) comes out as a block around the character: GrabCut inside
             # that block when it drops a good part of it, GrabCut on the whole picture when it
             # finds a much smaller figure; of those that hold the joints, the smaller
-            found = [g for g, share in ((grabcut_within(rgb, keypoints, m), 0.8), (grabcut_cutout(rgb, keypoints), 0.6))
+            # (without the person segmentation: on pages it dropped sleeves and held props)
+            whole = grabcut_cutout(rgb, keypoints, person=False)
+            found = [g for g, share in ((grabcut_within(rgb, keypoints, m), 0.8), (whole, 0.6))
                      if g.sum() < share * m.sum() and _joints_inside(g, keypoints) >= 0.85]
             if found:
                 return min(found, key=lambda g: int(g.sum()))
@@ -241,6 +245,16 @@ def _bone_distance(shape: tuple[int, int], keypoints: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform(_draw_bones(np.full(shape, 255, np.uint8), keypoints, 0, 1), cv2.DIST_L2, 5)
 
 
+def _head_disc(shape: tuple[int, int], keypoints: np.ndarray, head: float = 2.0) -> np.ndarray:
+    """``(H, W)`` bool: within ``head`` x the nose-neck length of the nose (a big chibi head
+    and its hair); all False without both joints."""
+    nose, neck = keypoints[J["nose"], :2], keypoints[J["neck"], :2]
+    if not (np.isfinite(nose).all() and np.isfinite(neck).all()):
+        return np.zeros(shape, bool)
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    return np.hypot(xx - nose[0], yy - nose[1]) < head * float(np.linalg.norm(nose - neck))
+
+
 def _keep_neck_piece(m: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     """The piece of a mask under the neck (the nearest pixel of the picture to it), else its
     largest piece: stray bits of background dropped."""
@@ -272,11 +286,7 @@ def grabcut_within(rgb: np.ndarray, keypoints: np.ndarray, block: np.ndarray, ne
         return block
     size = float((xy.max(0) - xy.min(0)).max())
     dist = _bone_distance((h, w), keypoints)
-    probable = dist < near * size
-    nose, neck = keypoints[J["nose"], :2], keypoints[J["neck"], :2]
-    if np.isfinite(nose).all() and np.isfinite(neck).all():
-        yy, xx = np.mgrid[0:h, 0:w]
-        probable |= np.hypot(xx - nose[0], yy - nose[1]) < head * float(np.linalg.norm(nose - neck))
+    probable = (dist < near * size) | _head_disc((h, w), keypoints, head)
     gc = np.where(block, np.where(probable, cv2.GC_PR_FGD, cv2.GC_PR_BGD), cv2.GC_BGD).astype(np.uint8)
     gc[block & (dist < max(2.0, 0.02 * size))] = cv2.GC_FGD
     bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
@@ -294,18 +304,42 @@ def grabcut_within(rgb: np.ndarray, keypoints: np.ndarray, block: np.ndarray, ne
     return _keep_neck_piece(m, keypoints)
 
 
+PERSON_AGREES = 0.6  # share of the joints mediapipe's person segmentation must cover to be used
+PERSON_UNLIKELY = 0.2  # its probability below which a pixel starts as probable background
+HEAD_EXEMPT = 1.0  # nose-neck lengths around the nose that stay probable figure: the model misses big drawn heads
+
+
+def not_a_person(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
+    """Pixels mediapipe's person segmentation (``pose.human.person_probability``) rules out,
+    ``(H, W)`` bool, when it sees this character: its confident part covers at least
+    ``PERSON_AGREES`` of the joints. None when it does not (a chibi, an animal)."""
+    from r2a_utils.pose.human import person_probability
+
+    p = person_probability(rgb)
+    if _joints_inside(p > 0.5, keypoints) < PERSON_AGREES:
+        return None
+    return p < PERSON_UNLIKELY
+
+
 @_at_grabcut_side
-def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
+def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray, person: bool = True) -> np.ndarray:
     """GrabCut seeded with the border as background and thick strokes along the skeleton as
-    foreground; pockets of the background's colour it encloses are dropped. A picture larger
-    than ``GRABCUT_SIDE`` is cut at that size and the mask scaled back: the renderer draws
-    the character a few hundred pixels tall, and GrabCut's time grows with the pixels."""
+    foreground; pockets of the background's colour it encloses are dropped. The skeleton's
+    box starts as probable figure, except (``person``) what mediapipe's person segmentation
+    rules out when it agrees with the joints (``not_a_person``): a fence or a patch of
+    scenery inside the box then starts as background, so GrabCut's colour models learn it.
+    A picture larger than ``GRABCUT_SIDE`` is cut at that size and the mask scaled back: the
+    renderer draws the character a few hundred pixels tall, and GrabCut's time grows with
+    the pixels."""
     h, w = rgb.shape[:2]
     gc = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
     xy = keypoints[~np.isnan(keypoints[:, 0]), :2]
     x0, y0 = np.maximum(xy.min(0) - 0.15 * (xy.max(0) - xy.min(0)), 0).astype(int)
     x1, y1 = np.minimum(xy.max(0) + 0.15 * (xy.max(0) - xy.min(0)), [w - 1, h - 1]).astype(int)
     gc[max(0, y0 - (y1 - y0) // 6):y1 + 1, x0:x1 + 1] = cv2.GC_PR_FGD
+    unlikely = not_a_person(rgb, keypoints) if person else None
+    if unlikely is not None:
+        gc[unlikely & ~_head_disc((h, w), keypoints, HEAD_EXEMPT)] = cv2.GC_PR_BGD
     b = max(2, min(h, w) // 60)
     gc[:b], gc[-b:], gc[:, :b], gc[:, -b:] = cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD, cv2.GC_BGD
     _draw_bones(gc, keypoints, cv2.GC_FGD, max(2, int(0.02 * (y1 - y0))))
@@ -313,6 +347,7 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     cv2.setRNGSeed(0)  # GrabCut's colour models start from a random k-means: the same cut-out every time
     cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
     m = _keep_neck_piece((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), keypoints)
+    m = _restore_enclosed(m, rgb)
     # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
     # of exactly the background colour. (A large white costume on a white page needs a mask.)
     bg_like = (np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12) & m
@@ -323,4 +358,25 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray:
     return m
 
 
+NOT_THE_BORDER = 60  # L1 colour distance from every border colour beyond which a pixel is not background
+
+
+def _restore_enclosed(m: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Pieces of background the figure encloses whose colours the picture's border does not
+    show (median distance to the nearest border colour over ``NOT_THE_BORDER``) are the
+    figure's: the inside of a cape or a bag whose outline GrabCut kept. A gap between an arm
+    and the body showing the sky or the wall seen at the border stays out."""
+    n, labels = cv2.connectedComponents((~m).astype(np.uint8), connectivity=4)
+    outside = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])).tolist())
+    border = _border(rgb)[::max(1, len(_border(rgb)) // 1000)]
+    out = m.copy()
+    for i in range(1, n):
+        if i in outside:
+            continue
+        piece = labels == i
+        colours = rgb[piece].astype(np.int16)[::max(1, int(piece.sum()) // 2000)]
+        nearest = np.abs(colours[:, None, :] - border[None]).sum(-1).min(1)
+        if np.median(nearest) > NOT_THE_BORDER:
+            out |= piece
+    return out
 

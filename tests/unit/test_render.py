@@ -382,6 +382,46 @@ def test_a_picture_framed_on_the_page_is_cut_inside_its_frame():
     assert (m & fig).sum() / (m | fig).sum() > 0.9
 
 
+def test_scenery_behind_the_figure_is_cut_away_with_the_person_segmentation():
+    """A figure before sky and lawn with a board of its dress's colour behind its side, inside
+    the skeleton's box. GrabCut alone, whose likely figure is that box, keeps the board (its
+    colour is the figure's); mediapipe's person segmentation rules the board out, so it
+    starts as background and GrabCut drops it."""
+    from r2a_utils.render.cutout import grabcut_cutout, not_a_person
+
+    ref, kps, _, _, _ = _pair()
+    h, w = ref.shape[:2]
+    truth = ref[..., 3] > 127
+    scene = np.zeros((h, w, 3), np.float32)
+    scene[:] = (120, 180, 235)
+    scene[int(0.6 * h):] = (70, 140, 60)
+    right = int(np.nonzero(truth.any(0))[0].max())
+    scene[int(0.25 * h):int(0.8 * h), right - 25:right + 8] = np.median(ref[..., :3][truth], axis=0)
+    scene += np.random.default_rng(0).normal(0, 4, scene.shape)
+    a = ref[..., 3:4] / 255.0
+    picture = np.clip(ref[..., :3] * a + scene * (1 - a), 0, 255).astype(np.uint8)
+    iou = lambda m: (m & truth).sum() / (m | truth).sum()  # noqa: E731
+    assert not_a_person(picture, kps) is not None  # the segmentation sees this figure
+    assert iou(grabcut_cutout(picture, kps, person=False)) < 0.8
+    assert iou(character_mask(picture, None, kps)) > 0.95
+
+
+def test_an_enclosed_piece_of_a_colour_the_border_lacks_is_the_figures():
+    """GrabCut can keep a cape's outline and drop its inside. A piece the figure encloses whose
+    colours are nowhere on the picture's border goes back in; a gap showing the border's sky stays out."""
+    from r2a_utils.render.cutout import _restore_enclosed
+
+    rgb = np.zeros((120, 100, 3), np.uint8)
+    rgb[:] = (120, 180, 235)  # sky
+    rgb[20:100, 10:45] = (150, 40, 170)  # inside of a purple cape
+    m = np.zeros((120, 100), bool)
+    m[15:105, 5:95] = True
+    m[20:100, 10:45] = False  # the cape's inside, dropped
+    m[20:100, 55:90] = False  # a gap showing the sky
+    out = _restore_enclosed(m, rgb)
+    assert out[20:100, 10:45].all() and not out[20:100, 55:90].any()
+
+
 def test_the_fighters_hair_on_a_shaded_page(shared):
     """anime_fighter_plain: black hair above the raised arms on a shaded page with lettering.
     GrabCut, seeded on the bones, lost the hair; the shaded-page cut-out keeps it."""

@@ -43,14 +43,15 @@ def procedural_scenes(n: int = 60, seed: int = 54321, size: tuple[int, int] = (3
     """``n`` held-out characters as whole *pictures*: each drawn at 35-80 % of the picture's
     height somewhere on a random background (scenes, clouds, lettering...), as characters sit
     in real illustrations. Scored through ``estimate_image`` (box, letterbox, second look).
-    Returns ``(pictures (n, H, W, 3), keypoints (n, 18, 3), head segments (n,))``."""
+    Returns ``(pictures (n, H, W, 3), keypoints (n, 18, 3), head segments (n,), masks (n, H, W))``:
+    the masks are the characters' true cut-outs (``benchmarks`` scores the cut-out on them)."""
     from r2a_utils.characters import Motion, layout_for_character, random_character, random_pose, render_character
     from r2a_utils.characters.spec import HELD_OUT_SEED
     from r2a_utils.pose.anime.augment import background
 
     rng = np.random.default_rng(seed)
     w, h = size
-    pics, kps, heads = [], [], []
+    pics, kps, heads, masks = [], [], [], []
     for i in range(n):
         spec = random_character(HELD_OUT_SEED + 10_000 + i)
         frac = rng.uniform(0.35, 0.8)
@@ -68,7 +69,10 @@ def procedural_scenes(n: int = 60, seed: int = 54321, size: tuple[int, int] = (3
         pics.append(np.clip(canvas, 0, 255).astype(np.uint8))
         kps.append(k)
         heads.append(spec.head * track.scale * 0.55)
-    return np.stack(pics), np.stack(kps), np.array(heads, np.float32)
+        mask = np.zeros((h, w), bool)
+        mask[oy:oy + ch, ox:ox + cw] = rgba[..., 3] > 127
+        masks.append(mask)
+    return np.stack(pics), np.stack(kps), np.array(heads, np.float32), np.stack(masks)
 
 
 def evaluate_scenes(estimator, n: int = 60, alpha: float = 0.5, seed: int = 54321) -> dict:
@@ -76,7 +80,7 @@ def evaluate_scenes(estimator, n: int = 60, alpha: float = 0.5, seed: int = 5432
     path (finding the character, cropping, a second look) on held-out characters."""
     from r2a_utils.metrics import pckh
 
-    pics, gt, head = procedural_scenes(n, seed)
+    pics, gt, head, _ = procedural_scenes(n, seed)
     preds = np.stack([estimator.estimate_image(p) for p in pics])
     score, per_joint = pckh(preds, gt, head, alpha)
     return {"pckh": score, "per_joint": per_joint.tolist(), "images": n}
