@@ -190,8 +190,9 @@ def _cut_from(rgb: np.ndarray, keypoints: np.ndarray, bg: np.ndarray, spread: np
 
 def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarray | None = None,
                      share: float = 0.02) -> np.ndarray:
-    """Fill enclosed holes smaller than ``share`` of the figure, or not of the background's
-    colour; large background-coloured holes (the gap between an arm and the body) stay."""
+    """Fill enclosed holes smaller than ``share`` of the figure, or (given the picture and its
+    background colour ``bg``) not of the background's colour; large background-coloured holes
+    (the gap between an arm and the body) stay. Without colours only the size counts."""
     holes = (~m).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=4)
     h, w = m.shape
@@ -202,8 +203,8 @@ def fill_small_holes(m: np.ndarray, rgb: np.ndarray | None = None, bg: np.ndarra
         if x == 0 or y == 0 or x + bw == w or y + bh == h:
             continue  # touches the border: real background
         region = labels == i
-        background_like = (rgb is not None and bg is not None
-                           and np.abs(rgb[region].astype(np.int16) - (bg[region] if np.ndim(bg) == 3 else bg))
+        background_like = (rgb is None or bg is None
+                           or np.abs(rgb[region].astype(np.int16) - (bg[region] if np.ndim(bg) == 3 else bg))
                            .sum(-1).mean() < 30)
         if a < share * area or not background_like:
             out |= region
@@ -304,6 +305,8 @@ def grabcut_within(rgb: np.ndarray, keypoints: np.ndarray, block: np.ndarray, ne
     return _keep_neck_piece(m, keypoints)
 
 
+SPECK = 0.0025  # enclosed holes under this share of the figure are specks in it (a highlight, a dot), not background
+NOT_THE_BORDER = 60  # L1 colour distance from every border colour beyond which a pixel is not background
 PERSON_AGREES = 0.6  # share of the joints mediapipe's person segmentation must cover to be used
 PERSON_UNLIKELY = 0.2  # its probability below which a pixel starts as probable background
 HEAD_EXEMPT = 1.0  # nose-neck lengths around the nose that stay probable figure: the model misses big drawn heads
@@ -347,7 +350,7 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray, person: bool = True) 
     cv2.setRNGSeed(0)  # GrabCut's colour models start from a random k-means: the same cut-out every time
     cv2.grabCut(np.ascontiguousarray(rgb[..., ::-1]), gc, None, bgd, fgd, 4, cv2.GC_INIT_WITH_MASK)
     m = _keep_neck_piece((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), keypoints)
-    m = _restore_enclosed(m, rgb)
+    m = fill_small_holes(_restore_enclosed(m, rgb), share=SPECK)
     # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
     # of exactly the background colour. (A large white costume on a white page needs a mask.)
     bg_like = (np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12) & m
@@ -358,7 +361,6 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray, person: bool = True) 
     return m
 
 
-NOT_THE_BORDER = 60  # L1 colour distance from every border colour beyond which a pixel is not background
 
 
 def _restore_enclosed(m: np.ndarray, rgb: np.ndarray) -> np.ndarray:

@@ -422,6 +422,20 @@ def test_an_enclosed_piece_of_a_colour_the_border_lacks_is_the_figures():
     assert out[20:100, 10:45].all() and not out[20:100, 55:90].any()
 
 
+def test_specks_in_a_grabcut_figure_are_filled_and_gaps_stay():
+    """A dot or a highlight GrabCut gave to the background is a speck in the figure (it would
+    stretch into a slit as the mesh moves); a gap of a few hundred pixels stays open."""
+    from r2a_utils.render.cutout import SPECK, fill_small_holes
+
+    m = np.zeros((200, 200), bool)
+    m[10:190, 10:190] = True
+    m[50:54, 50:54] = False  # 16 px: a speck
+    m[100:140, 60:70] = False  # 400 px, over SPECK of the figure: a gap
+    out = fill_small_holes(m, share=SPECK)
+    assert 16 < SPECK * m.sum() < 400
+    assert out[50:54, 50:54].all() and not out[100:140, 60:70].any()
+
+
 def test_the_fighters_hair_on_a_shaded_page(shared):
     """anime_fighter_plain: black hair above the raised arms on a shaded page with lettering.
     GrabCut, seeded on the bones, lost the hair; the shaded-page cut-out keeps it."""
