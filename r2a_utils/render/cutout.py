@@ -6,8 +6,8 @@ closing, the piece under the neck, small holes filled: what AnimatedDrawings doe
 drawings on paper); for a busy background, GrabCut seeded from the joints (thick bones
 as sure foreground, the border as sure background), with what mediapipe's person
 segmentation rules out starting as background when it agrees with the joints, and the
-pieces the figure encloses in colours the border lacks put back. A paper cut-out that comes out as a
-block around the figure (a panel drawn on the paper behind it, a sky, lettering touching
+pieces the figure encloses in colours the border lacks put back. A paper cut-out that
+comes out as a block around the figure (a panel drawn on the paper behind it, a sky, lettering touching
 the figure) gives way to GrabCut inside the block (``grabcut_within``) or on the whole
 picture, when it finds a smaller figure that still holds the joints.
 
@@ -324,6 +324,27 @@ def not_a_person(rgb: np.ndarray, keypoints: np.ndarray) -> np.ndarray | None:
     return p < PERSON_UNLIKELY
 
 
+def _restore_enclosed(m: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+    """Pieces of background the figure encloses whose colours the picture's border does not
+    show (median distance to the nearest border colour over ``NOT_THE_BORDER``) are the
+    figure's: the inside of a cape or a bag whose outline GrabCut kept. A gap between an arm
+    and the body showing the sky or the wall seen at the border stays out."""
+    n, labels = cv2.connectedComponents((~m).astype(np.uint8), connectivity=4)
+    outside = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])).tolist())
+    border = _border(rgb)
+    border = border[::max(1, len(border) // 1000)]
+    out = m.copy()
+    for i in range(1, n):
+        if i in outside:
+            continue
+        piece = labels == i
+        colours = rgb[piece].astype(np.int16)[::max(1, int(piece.sum()) // 2000)]
+        nearest = np.abs(colours[:, None, :] - border[None]).sum(-1).min(1)
+        if np.median(nearest) > NOT_THE_BORDER:
+            out |= piece
+    return out
+
+
 @_at_grabcut_side
 def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray, person: bool = True) -> np.ndarray:
     """GrabCut seeded with the border as background and thick strokes along the skeleton as
@@ -359,26 +380,3 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray, person: bool = True) 
         if stats[i, cv2.CC_STAT_AREA] > 0.015 * m.sum():
             m &= labels != i
     return m
-
-
-
-
-def _restore_enclosed(m: np.ndarray, rgb: np.ndarray) -> np.ndarray:
-    """Pieces of background the figure encloses whose colours the picture's border does not
-    show (median distance to the nearest border colour over ``NOT_THE_BORDER``) are the
-    figure's: the inside of a cape or a bag whose outline GrabCut kept. A gap between an arm
-    and the body showing the sky or the wall seen at the border stays out."""
-    n, labels = cv2.connectedComponents((~m).astype(np.uint8), connectivity=4)
-    outside = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])).tolist())
-    border = _border(rgb)[::max(1, len(_border(rgb)) // 1000)]
-    out = m.copy()
-    for i in range(1, n):
-        if i in outside:
-            continue
-        piece = labels == i
-        colours = rgb[piece].astype(np.int16)[::max(1, int(piece.sum()) // 2000)]
-        nearest = np.abs(colours[:, None, :] - border[None]).sum(-1).min(1)
-        if np.median(nearest) > NOT_THE_BORDER:
-            out |= piece
-    return out
-
