@@ -25,7 +25,8 @@ def _animate(a: argparse.Namespace) -> int:
         character = sample_character()
         joints = a.character_joints or character.with_suffix(".joints.json")
     cfg = PipelineConfig(renderer=a.renderer, smoothing=a.smoothing, height=a.height, max_frames=a.max_frames,
-                         audio=not a.no_audio, gan_weights=a.gan_weights, fps=a.fps or 0.0, gif=a.gif)
+                         audio=not a.no_audio, gan_weights=a.gan_weights, fps=a.fps or 0.0, gif=a.gif,
+                         folded_legs=a.folded_legs)
     inputs = {Path(p).resolve() for p in (source, character, joints, a.character_mask, a.gan_weights or None) if p}
     for out in output_paths(a.out, source.stem, character.stem).values():
         if out.resolve() in inputs:
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--gan-weights", default="", help="generator checkpoint for --renderer gan (default: shipped)")
     an.add_argument("--smoothing", choices=["savgol", "one_euro", "none"], default="savgol",
                     help="keypoint smoothing over time (default: savgol)")
+    an.add_argument("--folded-legs", choices=["keep", "follow"], default="keep",
+                    help="a character drawn sitting or kneeling: keep its legs as drawn (default) or give "
+                         "them the motion's legs, stretched out of the drawn ones")
     an.add_argument("--height", type=count(64), default=384, help="anime video height in pixels (default: 384)")
     an.add_argument("--max-frames", type=count(0), default=0, help="stop after this many frames (0 = whole video)")
     an.add_argument("--no-audio", action="store_true", help="do not copy the input's audio")

@@ -237,14 +237,56 @@ def normalization_ground_truth(motion, spec, size: tuple[int, int] = (384, 512))
 FOLDED_KNEE = 90.0  # degrees: a leg bent more than a right angle at the knee is drawn folded
 
 
-def folded_legs_note(character_kps: np.ndarray) -> str | None:
+FOLDED_LEGS = ("keep", "follow")  # what retargeting does with legs drawn folded (``keep_drawn_legs``)
+
+
+def folded_legs_note(character_kps: np.ndarray, folded_legs: str = "keep") -> str | None:
     """A note when the character's picture draws a leg folded (a knee bent past
-    ``FOLDED_KNEE``: sitting, kneeling): retargeting gives it the motion's leg, and a warp can
-    only stretch the drawn leg into it. None for legs drawn straight or missing."""
+    ``FOLDED_KNEE``: sitting, kneeling), saying what ``folded_legs`` does with it: "keep" the
+    drawn legs (``keep_drawn_legs``), or "follow" the motion's, which a warp can only get by
+    stretching the drawn leg. None for legs drawn straight or missing."""
     folded = {side: a for side, a in knee_angles(character_kps).items() if a < FOLDED_KNEE}
     if not folded:
         return None
     legs = " and ".join(f"{side} knee at {a:.0f} degrees" for side, a in folded.items())
-    return (f"the character is drawn with its legs folded ({legs}; a straight leg is 180): the warp stretches "
-            f"the picture's legs into the motion's, so sitting or kneeling pictures come out distorted; a "
-            f"picture standing with straight legs animates best")
+    drawn = f"the character is drawn with its legs folded ({legs}; a straight leg is 180)"
+    if folded_legs == "keep":
+        return (f"{drawn}: its legs keep the picture's pose and move with the hips while the upper body follows "
+                f"the motion (folded_legs='follow', or --folded-legs follow, gives them the motion's legs, "
+                f"stretched out of the drawn ones); a picture standing with straight legs animates best")
+    return (f"{drawn}: the warp stretches the picture's legs into the motion's, so sitting or kneeling pictures "
+            f"come out distorted; a picture standing with straight legs animates best")
+
+
+
+def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarray:
+    """The character's legs as the picture draws them, in every frame: each knee and ankle
+    keeps its place relative to its hip in the picture, turned by how far the torso leans
+    from the picture's (the angle of the mid-hip -> neck line), and hangs from the motion's
+    hip. For pictures drawn sitting or kneeling (``folded_legs_note``): the warp cannot
+    unfold a leg drawn over itself, so the figure dances with its upper body instead
+    (16 dev drawings x dance_stage: 1201191, kneeling, 0.99 -> 0.25 of its frames torn;
+    1084303 and 12843 lose the strips of skirt their stretched legs pulled out).
+
+    ``targets``: normalized poses ``(T, 18, 3)`` in the picture's pixels; returns a copy."""
+    out = np.array(targets, np.float32, copy=True)
+    ref = np.asarray(character_kps, np.float64)
+
+    def lean(k: np.ndarray) -> np.ndarray:
+        up = k[..., J["neck"], :2] - (k[..., J["right_hip"], :2] + k[..., J["left_hip"], :2]) / 2
+        return np.arctan2(up[..., 1], up[..., 0])
+
+    turn = np.nan_to_num(lean(out.astype(np.float64)) - lean(ref))  # (T,)
+    cos, sin = np.cos(turn)[:, None], np.sin(turn)[:, None]
+    for side in ("right", "left"):
+        hip = J[f"{side}_hip"]
+        for n in ("knee", "ankle"):
+            j = J[f"{side}_{n}"]
+            dx, dy = ref[j, :2] - ref[hip, :2]
+            if not np.isfinite(dx * dy):
+                continue
+            out[:, j, 0] = out[:, hip, 0] + (cos[:, 0] * dx - sin[:, 0] * dy)
+            out[:, j, 1] = out[:, hip, 1] + (sin[:, 0] * dx + cos[:, 0] * dy)
+            out[:, j, 2] = np.where(np.isfinite(out[:, hip, 0]), 1.0, np.nan)
+    return out
+

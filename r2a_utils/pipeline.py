@@ -59,12 +59,17 @@ class PipelineConfig(StageConfig):
     gif: bool = False  # also write a GIF of the anime video
     gif_height: int = 240
     gif_fps: float = 15.0  # at most; frames are skipped evenly to get there
+    folded_legs: str = "keep"  # legs the picture draws folded (sitting, kneeling): keep them as drawn | follow
 
     SMOKE_OVERRIDES = {"height": 256, "composite_height": 192, "max_frames": 24}
 
     def __post_init__(self) -> None:
+        from r2a_utils.normalize import FOLDED_LEGS
+
         if self.renderer not in RENDERERS:
             raise ConfigError(f"renderer {self.renderer!r} is not available; choose from {', '.join(RENDERERS)}")
+        if self.folded_legs not in FOLDED_LEGS:
+            raise ConfigError(f"folded_legs must be one of {', '.join(FOLDED_LEGS)}, not {self.folded_legs!r}")
 
 
 @dataclasses.dataclass
@@ -212,15 +217,19 @@ def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
 
 
 # ---------------------------------------------------------------- 3. retarget
-def retarget(motion: MotionSource, character: Character) -> tuple[np.ndarray, list[str]]:
-    """Stage 3: the motion's bones rescaled to the character; frames without a body held.
-    Notes: held frames, and legs the picture draws folded (``normalize.folded_legs_note``)."""
-    from r2a_utils.normalize import folded_legs_note, hold_missing_frames, normalize_to_character
+def retarget(motion: MotionSource, character: Character, folded_legs: str = "keep") -> tuple[np.ndarray, list[str]]:
+    """Stage 3: the motion's bones rescaled to the character; frames without a body held;
+    legs the picture draws folded kept as drawn (``folded_legs="keep"``: ``normalize.keep_drawn_legs``).
+    Notes: held frames, and folded legs (``normalize.folded_legs_note``)."""
+    from r2a_utils.normalize import folded_legs_note, hold_missing_frames, keep_drawn_legs, normalize_to_character
 
     targets, held = hold_missing_frames(normalize_to_character(motion.keypoints, character.keypoints),
                                         character.keypoints)
     notes = [f"{held} frames had no body pose; they hold the previous pose"] if held else []
-    return targets, notes + [n for n in [folded_legs_note(character.keypoints)] if n]
+    folded = folded_legs_note(character.keypoints, folded_legs)
+    if folded and folded_legs == "keep":
+        targets = keep_drawn_legs(targets, character.keypoints)
+    return targets, notes + [n for n in [folded] if n]
 
 
 # ---------------------------------------------------------------- 4. the canvas
@@ -374,7 +383,7 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
         motion = track_motion(video, cfg, progress)
     report(0.35, "retargeting")
     with clock("normalize"):
-        targets, notes = retarget(motion, char)
+        targets, notes = retarget(motion, char, cfg.folded_legs)
         staged = place_on_canvas(char, targets, cfg.height)
         renderer = make_renderer(cfg.renderer, staged.reference, staged.character_keypoints, staged.mask,
                                  gan_weights=cfg.gan_weights)

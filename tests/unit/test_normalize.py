@@ -109,6 +109,35 @@ def test_a_character_drawn_with_folded_legs_gets_a_note():
     kps[J["right_ankle"]] = (90 + 60 * np.sin(np.radians(60)), 260 - 60 * np.cos(np.radians(60)), 1)  # knee at 60 deg
     assert knee_angles(kps)["right"] == pytest.approx(60.0, abs=0.1)
     note = folded_legs_note(kps)
-    assert note is not None and "right knee at 60 degrees" in note and "left" not in note
+    assert note is not None and "right knee at 60 degrees" in note and "left knee" not in note
+    assert "keep the picture's pose" in note and "keep" not in folded_legs_note(kps, "follow")
     kps[J["left_knee"]] = np.nan  # a leg with a joint missing tells nothing
     assert set(knee_angles(kps)) == {"right"}
+
+
+def test_legs_drawn_folded_keep_their_pose_and_hang_from_the_motions_hips():
+    """keep_drawn_legs: each knee and ankle keeps its place relative to its hip in the
+    picture, turned by the torso's lean; the rest of the pose is the motion's."""
+    from r2a_utils.normalize import keep_drawn_legs
+    from r2a_utils.skeleton import J
+
+    rng = np.random.default_rng(0)
+    character = np.concatenate([rng.uniform(50, 350, (18, 2)), np.ones((18, 1))], 1).astype(np.float32)
+    character[J["neck"], :2] = (200, 100)
+    character[J["right_hip"], :2], character[J["left_hip"], :2] = (180, 220), (220, 220)
+    targets = np.concatenate([rng.uniform(50, 350, (5, 18, 2)), np.ones((5, 18, 1))], 2).astype(np.float32)
+    targets[:, J["right_hip"], :2], targets[:, J["left_hip"], :2] = (170, 240), (210, 240)
+    targets[:, J["neck"], :2] = (190, 120)  # upright, as in the picture
+    targets[3, J["neck"], :2] = (190 + 120 * np.sin(np.radians(30)), 240 - 120 * np.cos(np.radians(30)))  # leans 30 deg
+    out = keep_drawn_legs(targets, character)
+    legs = [J[f"{s}_{n}"] for s in ("right", "left") for n in ("knee", "ankle")]
+    others = [j for j in range(18) if j not in legs]
+    assert np.array_equal(out[:, others], targets[:, others])
+    for side in ("right", "left"):
+        hip, knee = J[f"{side}_hip"], J[f"{side}_knee"]
+        drawn = character[knee, :2] - character[hip, :2]
+        assert np.allclose(out[0, knee, :2] - out[0, hip, :2], drawn, atol=1e-3)  # upright: as drawn
+        a = np.radians(30)
+        turned = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ drawn
+        assert np.allclose(out[3, knee, :2] - out[3, hip, :2], turned, atol=1e-3)  # turned with the torso
+

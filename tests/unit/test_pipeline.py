@@ -87,3 +87,29 @@ def test_the_canvas_holds_the_whole_figure_not_only_its_joints(lean):
         staged.targets[0])[..., 3] > 127
     assert alpha.any()
     assert not (alpha[0].any() or alpha[-1].any() or alpha[:, 0].any() or alpha[:, -1].any())
+
+
+def test_a_character_drawn_kneeling_keeps_its_legs_unless_asked(tmp_path):
+    """retarget: legs the picture draws folded keep the picture's pose (``keep_drawn_legs``,
+    its geometry tested in test_normalize) and the run's notes say so; folded_legs="follow"
+    gives them the motion's legs; a wrong setting is refused by the config."""
+    import json
+
+    from r2a_utils.config import ConfigError
+    from r2a_utils.normalize import keep_drawn_legs
+    from r2a_utils.pipeline import load_character, retarget, track_motion
+    from r2a_utils.samples import sample_character, sample_video
+
+    data = json.loads(sample_character().with_suffix(".joints.json").read_text())
+    hip, knee = np.array(data["joints"]["right_hip"]), np.array(data["joints"]["right_knee"])
+    data["joints"]["right_ankle"] = (knee + (hip - knee) * 0.9 + [25.0, 0.0]).tolist()  # the shin folded up
+    (tmp_path / "kneeling.joints.json").write_text(json.dumps(data))
+    char = load_character(sample_character(), tmp_path / "kneeling.joints.json")
+    motion = track_motion(sample_video(num_frames=12), PipelineConfig(), progress=False)
+    kept, notes = retarget(motion, char)
+    followed, follow_notes = retarget(motion, char, "follow")
+    assert np.allclose(kept, keep_drawn_legs(followed, char.keypoints), equal_nan=True)
+    assert not np.allclose(kept, followed, equal_nan=True)
+    assert any("keep the picture's pose" in n for n in notes) and any("stretches" in n for n in follow_notes)
+    with pytest.raises(ConfigError, match="folded_legs"):
+        PipelineConfig(folded_legs="stretch")
