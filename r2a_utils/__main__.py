@@ -11,6 +11,7 @@ from pathlib import Path
 
 from r2a_utils.cli import between, count, run_command
 from r2a_utils.files import write_text_atomic
+from r2a_utils.normalize import FOLDED_LEGS
 from r2a_utils.render.base import RENDERERS
 
 
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--gan-weights", default="", help="generator checkpoint for --renderer gan (default: shipped)")
     an.add_argument("--smoothing", choices=["savgol", "one_euro", "none"], default="savgol",
                     help="keypoint smoothing over time (default: savgol)")
-    an.add_argument("--folded-legs", choices=["keep", "follow"], default="keep",
+    an.add_argument("--folded-legs", choices=list(FOLDED_LEGS), default="keep",
                     help="a character drawn sitting or kneeling: keep its legs as drawn (default) or give "
                          "them the motion's legs, stretched out of the drawn ones")
     an.add_argument("--height", type=count(64), default=384, help="anime video height in pixels (default: 384)")
