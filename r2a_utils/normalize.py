@@ -235,8 +235,6 @@ def normalization_ground_truth(motion, spec, size: tuple[int, int] = (384, 512))
 
 
 FOLDED_KNEE = 90.0  # degrees: a leg bent more than a right angle at the knee is drawn folded
-
-
 FOLDED_LEGS = ("keep", "follow")  # what retargeting does with legs drawn folded (``keep_drawn_legs``)
 
 
@@ -277,7 +275,7 @@ def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarra
         return np.arctan2(up[..., 1], up[..., 0])
 
     turn = np.nan_to_num(lean(out.astype(np.float64)) - lean(ref))  # (T,)
-    cos, sin = np.cos(turn)[:, None], np.sin(turn)[:, None]
+    cos, sin = np.cos(turn), np.sin(turn)
     for side in ("right", "left"):
         hip = J[f"{side}_hip"]
         for n in ("knee", "ankle"):
@@ -285,8 +283,8 @@ def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarra
             dx, dy = ref[j, :2] - ref[hip, :2]
             if not np.isfinite(dx * dy):
                 continue
-            out[:, j, 0] = out[:, hip, 0] + (cos[:, 0] * dx - sin[:, 0] * dy)
-            out[:, j, 1] = out[:, hip, 1] + (sin[:, 0] * dx + cos[:, 0] * dy)
+            out[:, j, 0] = out[:, hip, 0] + (cos * dx - sin * dy)
+            out[:, j, 1] = out[:, hip, 1] + (sin * dx + cos * dy)
             out[:, j, 2] = np.where(np.isfinite(out[:, hip, 0]), 1.0, np.nan)
     return out
 
