@@ -162,7 +162,7 @@ def check_character(character: str | None, joints: str | None = None, mask: str 
             + out[4])
     if cut is None:
         note += " The cut-out appears once the body joints are placed."
-    folded = folded_legs_note(kps)
+    folded = folded_legs_note(kps, size=pic.size)
     if folded:
         note += f" Note: {folded[0].upper()}{folded[1:]}."
     value = editor_value(pic.rgb, cut) if cut is not None else None

@@ -238,12 +238,19 @@ FOLDED_KNEE = 90.0  # degrees: a leg bent more than a right angle at the knee is
 FOLDED_LEGS = ("keep", "follow")  # what retargeting does with legs drawn folded (``keep_drawn_legs``)
 
 
-def folded_legs_note(character_kps: np.ndarray, folded_legs: str = "keep") -> str | None:
+def folded_legs_note(character_kps: np.ndarray, folded_legs: str = "keep",
+                     size: tuple[int, int] | None = None) -> str | None:
     """A note when the character's picture draws a leg folded (a knee bent past
     ``FOLDED_KNEE``: sitting, kneeling), saying what ``folded_legs`` does with it: "keep" the
     drawn legs (``keep_drawn_legs``), or "follow" the motion's, which a warp can only get by
-    stretching the drawn leg. None for legs drawn straight or missing."""
-    folded = {side: a for side, a in knee_angles(character_kps).items() if a < FOLDED_KNEE}
+    stretching the drawn leg. None for legs drawn straight or missing. With the picture's
+    ``size`` (width, height), a leg whose knee or ankle lies beyond its edge is not drawn (a
+    picture cut at the thighs: those joints are guesses) and is left out."""
+    from r2a_utils.picture import beyond_edge
+
+    cut_off = beyond_edge(np.asarray(character_kps), size) if size is not None else np.zeros(NUM_JOINTS, bool)
+    folded = {side: a for side, a in knee_angles(character_kps).items()
+              if a < FOLDED_KNEE and not cut_off[[J[f"{side}_knee"], J[f"{side}_ankle"]]].any()}
     if not folded:
         return None
     legs = " and ".join(f"{side} knee at {a:.0f} degrees" for side, a in folded.items())

@@ -226,7 +226,7 @@ def retarget(motion: MotionSource, character: Character, folded_legs: str = "kee
     targets, held = hold_missing_frames(normalize_to_character(motion.keypoints, character.keypoints),
                                         character.keypoints)
     notes = [f"{held} frames had no body pose; they hold the previous pose"] if held else []
-    folded = folded_legs_note(character.keypoints, folded_legs)
+    folded = folded_legs_note(character.keypoints, folded_legs, character.picture.size)
     if folded and folded_legs == "keep":
         targets = keep_drawn_legs(targets, character.keypoints)
     return targets, notes + [n for n in [folded] if n]

@@ -111,6 +111,8 @@ def test_a_character_drawn_with_folded_legs_gets_a_note():
     note = folded_legs_note(kps)
     assert note is not None and "right knee at 60 degrees" in note and "left knee" not in note
     assert "keep the picture's pose" in note and "keep" not in folded_legs_note(kps, "follow")
+    assert folded_legs_note(kps, size=(400, 400)) == note  # drawn inside the picture
+    assert folded_legs_note(kps, size=(400, 250)) is None  # the knee below a picture cut at the thighs: a guess
     kps[J["left_knee"]] = np.nan  # a leg with a joint missing tells nothing
     assert set(knee_angles(kps)) == {"right"}
 
