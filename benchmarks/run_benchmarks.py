@@ -265,7 +265,7 @@ ROOM = 0.5  # room around a drawn character, a share of its width and height on 
 def _padded_drawing(folder: Path):
     """An AnimatedDrawings character with ``ROOM`` on every side for outstretched arms and
     jumps (jumping jacks lift the head above the picture's top edge)."""
-    from r2a_utils.pipeline import load_animated_drawing
+    from r2a_utils.joints import load_animated_drawing
 
     return load_animated_drawing(folder, room=ROOM)
 

@@ -164,6 +164,28 @@ def from_char_cfg(path: str | os.PathLike) -> CharacterJoints:
     return check_joints(CharacterJoints(kps, size, "char_cfg.yaml").to_dict(), path)
 
 
+def load_animated_drawing(folder: str | os.PathLike, room: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """An AnimatedDrawings character folder (texture.png, mask.png, char_cfg.yaml) as an RGBA
+    picture (mask as alpha) and OpenPose-18 joints converted from its 16-joint skeleton.
+
+    ``room``: transparent margin added on every side, as a share of the picture's width (left,
+    right) and height (top, bottom): space for outstretched arms and jumps when a renderer
+    draws the motion in the picture's own frame (these drawings touch their edges).
+    """
+    from r2a_utils.picture import load_mask, load_picture
+
+    folder = Path(folder)
+    joints = from_char_cfg(folder / "char_cfg.yaml")
+    texture = load_picture(folder / "texture.png")
+    mask = load_mask(folder / "mask.png", texture.size)
+    rgba, kps = np.dstack([texture.rgb, mask]), joints.keypoints
+    if room > 0:
+        px, py = round(room * rgba.shape[1]), round(room * rgba.shape[0])
+        rgba = np.pad(rgba, ((py, py), (px, px), (0, 0)))
+        kps = kps + np.array([px, py, 0], np.float32)
+    return rgba, kps
+
+
 def from_anime_drawings_file(path: str | os.PathLike, index: int = 0,
                              image_size: tuple[int, int] | None = None) -> CharacterJoints:
     """Joints of entry ``index`` of an Anime Drawings Dataset annotation JSON.

@@ -161,28 +161,6 @@ def load_character(character: str | os.PathLike | np.ndarray | Picture, joints_f
     return Character(picture, kps, mask, name)
 
 
-def load_animated_drawing(folder: str | os.PathLike, room: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """An AnimatedDrawings character folder (texture.png, mask.png, char_cfg.yaml) as an RGBA
-    picture (mask as alpha) and OpenPose-18 joints converted from its 16-joint skeleton.
-
-    ``room``: transparent margin added on every side, as a share of the picture's width (left,
-    right) and height (top, bottom): space for outstretched arms and jumps when a renderer
-    draws the motion in the picture's own frame (these drawings touch their edges).
-    """
-    from r2a_utils.joints import from_char_cfg
-
-    folder = Path(folder)
-    joints = from_char_cfg(folder / "char_cfg.yaml")
-    texture = load_picture(folder / "texture.png")
-    mask = load_mask(folder / "mask.png", texture.size)
-    rgba, kps = np.dstack([texture.rgb, mask]), joints.keypoints
-    if room > 0:
-        px, py = round(room * rgba.shape[1]), round(room * rgba.shape[0])
-        rgba = np.pad(rgba, ((py, py), (px, px), (0, 0)))
-        kps = kps + np.array([px, py, 0], np.float32)
-    return rgba, kps
-
-
 # ---------------------------------------------------------------- 2. the motion
 def track_motion(source: str | os.PathLike, cfg: PipelineConfig = PipelineConfig(), progress: bool = True,
                  info: VideoInfo | None = None) -> MotionSource:

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from r2a_utils.pipeline import PipelineConfig, animate, load_animated_drawing
+from r2a_utils.joints import load_animated_drawing
+from r2a_utils.pipeline import PipelineConfig, animate
 from r2a_utils.video import probe, read_frames
 
 

@@ -97,7 +97,7 @@ def test_mesh_renderer_on_a_drawing_with_motion_capture(shared, measured):
     """drawn_char1 x dab.bvh (every 3rd frame): whole in every frame, notches near the picture's own."""
     from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
     from r2a_utils.normalize import normalize_to_character
-    from r2a_utils.pipeline import load_animated_drawing
+    from r2a_utils.joints import load_animated_drawing
 
     rgba, kps = load_animated_drawing(shared / "characters" / "drawn_char1", room=0.5)
     m = bvh_to_motion(parse_bvh(shared / "bvh" / "fair1" / "dab.bvh"))
