@@ -11,3 +11,8 @@ class InputFileError(Exception):
         self.path = str(path) if path is not None else "<input>"
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class Cancelled(InputFileError):
+    """Work on ``path`` stopped on purpose because another part of the same run failed; its
+    result is neither returned nor cached (``animate`` raises the other part's error)."""

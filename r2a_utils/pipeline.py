@@ -3,9 +3,10 @@
 ``animate`` runs five named stages, each a short function of its own:
 
 1. ``load_character``: the picture decoded once, its cut-out mask and its joints (a joints
-   file, or the anime pose network), all checked before any video work;
+   file, or the anime pose network), all checked;
 2. ``track_motion``: the person's pose in a video (mediapipe, cached, smoothed), the video
-   probed once; or a BVH motion-capture file projected to the same skeleton;
+   probed once; or a BVH motion-capture file projected to the same skeleton. Stages 1 and 2
+   run at the same time (``character_and_motion``);
 3. ``retarget``: bones rescaled outward from the neck to the character's proportions, frames
    without a body holding the previous pose;
 4. ``place_on_canvas``: one canvas that holds the picture and the whole figure in every pose
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +35,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import ConfigError, StageConfig
+from r2a_utils.errors import Cancelled
 from r2a_utils.files import check_output_folder
+from r2a_utils.metrics import Stopwatch
 from r2a_utils.picture import CharacterImageError, Picture, load_mask, load_picture
 from r2a_utils.render.base import RENDERERS, Renderer, make_renderer
 from r2a_utils.skeleton import KeypointError, as_keypoints
@@ -163,25 +167,52 @@ def load_character(character: str | os.PathLike | np.ndarray | Picture, joints_f
 
 # ---------------------------------------------------------------- 2. the motion
 def track_motion(source: str | os.PathLike, cfg: PipelineConfig = PipelineConfig(), progress: bool = True,
-                 info: VideoInfo | None = None) -> MotionSource:
-    """Stage 2: the motion in ``source``, a real video or a BVH file, smoothed."""
+                 info: VideoInfo | None = None, cancel: threading.Event | None = None) -> MotionSource:
+    """Stage 2: the motion in ``source``, a real video or a BVH file, smoothed. ``cancel``: set
+    from another thread to stop a video's tracking at the next frame (``errors.Cancelled``)."""
     if Path(source).suffix.lower() in MOTION_SUFFIXES:
         return _bvh_motion(Path(source), cfg)
-    return _video_motion(Path(source), cfg, progress, info)
+    return _video_motion(Path(source), cfg, progress, info, cancel)
 
 
-def _video_motion(video: Path, cfg: PipelineConfig, progress: bool, info: VideoInfo | None) -> MotionSource:
+def _video_motion(video: Path, cfg: PipelineConfig, progress: bool, info: VideoInfo | None,
+                  cancel: threading.Event | None) -> MotionSource:
     from r2a_utils.pose.track import estimate_video_cached
     from r2a_utils.smoothing import SmoothingConfig, smooth_keypoints
     from r2a_utils.video import probe
 
     info = info or probe(video)  # the only probe of this file in the run
-    track = estimate_video_cached(video, max_frames=cfg.max_frames or None, progress=progress, info=info)
+    track = estimate_video_cached(video, max_frames=cfg.max_frames or None, progress=progress, info=info,
+                                  cancel=cancel)
     if track.found.mean() < cfg.min_found:
         raise KeypointError(f"{video}: a person was found in only {track.found.sum()} of {len(track)} frames; "
                             f"is this the right video?")
     real = smooth_keypoints(track.keypoints, track.fps, SmoothingConfig(method=cfg.smoothing))
     return MotionSource(real, info.fps, video.stem, list(info.notes) + list(track.notes), video, info)
+
+
+def character_and_motion(character: str | os.PathLike, joints_file: str | os.PathLike | None,
+                         mask_file: str | os.PathLike | None, source: str | os.PathLike, cfg: PipelineConfig,
+                         progress: bool, clock: Stopwatch) -> tuple[Character, MotionSource]:
+    """Stages 1 and 2 at once: the character (about a second of network, mediapipe and GrabCut)
+    in a thread, on the core time tracking leaves idle. A character that fails stops the
+    tracking at its next frame and its own error is raised; nothing half-done is cached."""
+    cancel, picture = threading.Event(), load_picture(character)  # an unreadable picture: before any video work
+
+    def find_character() -> Character:
+        with clock("character"):
+            return load_character(picture, joints_file, mask_file)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2a-character") as pool:
+        found = pool.submit(find_character)
+        found.add_done_callback(lambda f: cancel.set() if f.exception() is not None else None)
+        try:
+            with clock("pose"):
+                motion = track_motion(source, cfg, progress, cancel=cancel)
+        except Cancelled:
+            found.result()  # raises the character's error, which stopped the tracking
+            raise
+        return found.result(), motion
 
 
 def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
@@ -226,11 +257,9 @@ def place_on_canvas(character: Character, targets: np.ndarray, height: int) -> S
     place, size = canvas_around(pic.size, reach, height)
     border = (255, 255, 255, 0) if pic.alpha is not None else (255, 255, 255)
     ref = place_image(pic.reference(), place, size, border, interpolation=cv2.INTER_AREA)
-    mask = None
-    if character.mask is not None:  # the padding is background
-        mask = place_image(character.mask, place, size, 0, interpolation=cv2.INTER_NEAREST)
-    # without transparency the picture's own background must not move with the body: the
-    # renderer gets RGB and the cut-out mask
+    mask = None if character.mask is None else place_image(character.mask, place, size, 0,  # padding: background
+                                                            interpolation=cv2.INTER_NEAREST)
+    # without transparency the renderer gets RGB and the cut-out (the background must not move)
     return Staging(ref, mask, place.apply(character.keypoints), place.apply(targets), size)
 
 
@@ -350,15 +379,10 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     Raises:
         VideoError, PoseError, CharacterImageError, KeypointError, BVHError: bad input, named.
     """
-    from r2a_utils.metrics import Stopwatch
-
     report, clock = on_progress or (lambda f, s: None), Stopwatch()
-    with clock("character"):
-        char = load_character(character, character_joints_file, character_mask)
-        check_output_folder(out_dir)  # before the long pose run, not after it
-    report(0.05, "motion")
-    with clock("pose"):
-        motion = track_motion(video, cfg, progress)
+    check_output_folder(out_dir)  # before the long pose run, not after it
+    report(0.05, "character and motion")
+    char, motion = character_and_motion(character, character_joints_file, character_mask, video, cfg, progress, clock)
     report(0.35, "retargeting")
     with clock("normalize"):
         targets, notes = retarget(motion, char, cfg.folded_legs)

@@ -32,6 +32,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from r2a_utils.config import StageConfig
+from r2a_utils.errors import Cancelled
 from r2a_utils.pose.track import FOUND, NO_PERSON, OTHER_PERSON, PoseError, PoseTrack
 from r2a_utils.skeleton import J, MEDIAPIPE_TO_OP18, NUM_JOINTS, empty_pose, from_mediapipe33, torso_size, visible
 from r2a_utils.video import VideoInfo, VideoReader
@@ -279,8 +280,12 @@ class HumanPoseEstimator:
         return np.stack(rows) if rows else empty_pose(0)
 
     def estimate_video(self, path: str | os.PathLike, max_frames: int | None = None,
-                       progress: bool = True, info: VideoInfo | None = None) -> PoseTrack:
+                       progress: bool = True, info: VideoInfo | None = None,
+                       cancel: threading.Event | None = None) -> PoseTrack:
         """Stream ``path`` and return the main person's ``PoseTrack``.
+
+        ``cancel``: once set (by another thread), tracking stops at the next frame and
+        ``Cancelled`` is raised; no track is returned.
 
         Raises:
             VideoError: the file is missing, empty, not a video, or damaged.
@@ -294,10 +299,10 @@ class HumanPoseEstimator:
         workers = 2 if self.cfg.workers >= 2 and total >= 2 * self.cfg.parallel_min_s * fps else 1
         parts = None
         if workers == 2:
-            parts = self._two_halves(path, max_frames, total, info, bar)
+            parts = self._two_halves(path, max_frames, total, info, bar, cancel)
         if parts is None:  # short video, or the halves disagree at the seam: one pass
             bar.reset()
-            parts = [self._segment(path, max_frames, 0, None, info, bar)]
+            parts = [self._segment(path, max_frames, 0, None, info, bar, cancel)]
         bar.close()
         kps = [k for p in parts for k in p[0]]
         depth = [z for p in parts for z in p[1]]
@@ -321,12 +326,15 @@ class HumanPoseEstimator:
         return PoseTrack(np.stack(kps), np.stack(depth), status_arr, fps, size, str(path),
                          2 if others else 1, notes)
 
-    def _segment(self, path, max_frames: int | None, start: int, stop: int | None, info: VideoInfo, bar) -> tuple:
+    def _segment(self, path, max_frames: int | None, start: int, stop: int | None, info: VideoInfo, bar,
+                 cancel: threading.Event | None = None) -> tuple:
         """Track frames ``start:stop`` of the video (frames before ``start`` are decoded and skipped)."""
         notes: list[str] = []
         kps, depth, status, others = [], [], [], 0
         with VideoReader(path, max_frames=max_frames, info=info) as reader:
             for k, z, st, other in self.track(itertools.islice(reader, start, stop), float(info.fps), notes):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(path, "pose tracking stopped: another part of the run failed")
                 kps.append(k)
                 depth.append(z)
                 status.append(st)
@@ -336,7 +344,8 @@ class HumanPoseEstimator:
             notes = [re.sub(r"frame (\d+)", lambda m: f"frame {int(m.group(1)) + start}", n) for n in notes]
         return kps, depth, status, others, notes
 
-    def _two_halves(self, path, max_frames: int | None, total: int, info: VideoInfo, bar) -> list | None:
+    def _two_halves(self, path, max_frames: int | None, total: int, info: VideoInfo, bar,
+                    cancel: threading.Event | None = None) -> list | None:
         """Both halves at once, each with its own mediapipe graph (mediapipe holds one core and
         releases the GIL, so two graphs use both): ~1.6x on two cores.
 
@@ -346,8 +355,8 @@ class HumanPoseEstimator:
         """
         mid, fps = total // 2, float(info.fps)
         with HumanPoseEstimator(self.cfg) as helper, ThreadPoolExecutor(1, thread_name_prefix="r2a-pose") as pool:
-            second = pool.submit(helper._segment, path, max_frames, mid, None, info, bar)
-            first = self._segment(path, max_frames, 0, mid, info, bar)
+            second = pool.submit(helper._segment, path, max_frames, mid, None, info, bar, cancel)
+            first = self._segment(path, max_frames, 0, mid, info, bar, cancel)
             second = second.result()
         if first[3] or second[3]:
             return None

@@ -21,6 +21,8 @@ from r2a_utils.files import atomic_path, sha256_file
 from r2a_utils.video import VideoInfo, probe
 
 if TYPE_CHECKING:
+    import threading
+
     from r2a_utils.pose.human import HumanPoseConfig
 
 CACHE_VERSION = 1
@@ -96,10 +98,11 @@ def pose_cache_path(path: str | os.PathLike, cfg: HumanPoseConfig, max_frames: i
 
 def estimate_video_cached(path: str | os.PathLike, cfg: HumanPoseConfig | None = None,
                           max_frames: int | None = None, progress: bool = True,
-                          info: VideoInfo | None = None) -> PoseTrack:
+                          info: VideoInfo | None = None, cancel: threading.Event | None = None) -> PoseTrack:
     """``estimate_video`` once per (file content, settings); later calls read the cache.
 
     ``info``: the video's ``probe`` result when the caller has it (the file is not probed again).
+    ``cancel``: set from another thread to stop tracking (``Cancelled``; nothing is cached).
     """
     from r2a_utils.pose.human import HumanPoseConfig, HumanPoseEstimator
 
@@ -113,6 +116,6 @@ def estimate_video_cached(path: str | os.PathLike, cfg: HumanPoseConfig | None =
         except (OSError, ValueError, KeyError):
             cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed, not trusted
     with HumanPoseEstimator(cfg) as est:
-        track = est.estimate_video(path, max_frames=max_frames, progress=progress, info=info)
+        track = est.estimate_video(path, max_frames=max_frames, progress=progress, info=info, cancel=cancel)
     track.save(cached)
     return track

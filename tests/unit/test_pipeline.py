@@ -114,3 +114,39 @@ def test_a_character_drawn_kneeling_keeps_its_legs_unless_asked(tmp_path):
     assert any("keep the picture's pose" in n for n in notes) and any("stretches" in n for n in follow_notes)
     with pytest.raises(ConfigError, match="folded_legs"):
         PipelineConfig(folded_legs="stretch")
+
+
+def test_a_character_that_fails_stops_the_tracking_and_its_own_error_is_raised(tmp_path, monkeypatch):
+    """animate finds the character while the video is tracked (stages 1 and 2 at once); a
+    character that fails stops the tracking at its next frame, its error is the one raised,
+    and no half-done track goes into the pose cache."""
+    import time
+
+    from r2a_utils import pipeline
+    from r2a_utils.picture import CharacterImageError
+    from r2a_utils.pose.human import HumanPoseConfig, HumanPoseEstimator
+    from r2a_utils.pose.track import pose_cache_path
+    from r2a_utils.samples import sample_character, sample_video
+
+    video = sample_video(num_frames=48)
+    pose_cache_path(video, HumanPoseConfig()).unlink(missing_ok=True)
+    tracked, track = [], HumanPoseEstimator.track
+
+    def counting(self, frames, *args, **kwargs):
+        for found in track(self, frames, *args, **kwargs):
+            tracked.append(found)
+            yield found
+
+    def failing(*args, **kwargs):
+        deadline = time.monotonic() + 60
+        while not tracked and time.monotonic() < deadline:  # fail once tracking is under way
+            time.sleep(0.005)
+        raise CharacterImageError(sample_character(), "no confident pose found")
+
+    monkeypatch.setattr(HumanPoseEstimator, "track", counting)
+    monkeypatch.setattr(pipeline, "load_character", failing)
+    with pytest.raises(CharacterImageError, match="no confident pose"):
+        pipeline.animate(video, sample_character(), tmp_path, progress=False)
+    assert 0 < len(tracked) < 24
+    assert not pose_cache_path(video, HumanPoseConfig()).exists()
+    assert not list(tmp_path.iterdir())
