@@ -252,6 +252,12 @@ def test_merged_legs_hidden_in_the_picture_and_beyond_its_edge():
     cut[list(LOWER_LEGS), 1] = 320
     merged = merge_poses(network, cut, (200, 300))
     assert (merged[list(LOWER_LEGS), 1] == 320).all()
+    # the network squeezing a whole figure into a picture cut at the thighs (its hips at the
+    # waist, its knee where the hips are): that knee does not hang from mediapipe's hip
+    squeezed = network.copy()
+    thigh = network[J["right_knee"], :2] - network[J["right_hip"], :2]
+    squeezed[[J["right_hip"], J["right_knee"]], :2] -= thigh
+    assert np.allclose(merge_poses(squeezed, human, (200, 300))[J["right_knee"]], human[J["right_knee"]])
 
 
 def test_merged_sides_follow_the_network_when_mediapipe_mirrors_them():

@@ -217,7 +217,7 @@ def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], h
       place: that is the network on stylised characters, where mediapipe guesses human ones;
     - knees and ankles: mediapipe's when it sees them (visibility >= 0.5) or when they lie
       beyond the picture's edge (``size`` = (width, height)): a figure cut at the thighs; the
-      network's otherwise.
+      network's otherwise, if it hangs them from the same hip (``_same_hip``).
     """
     v = human[list(UPPER_BODY), 2]
     if np.isnan(v).any() or v.mean() < human_confidence or v.min() < 0.5:
@@ -235,12 +235,24 @@ def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], h
     cut_off = beyond_edge(human, size)
     for j in range(len(out)):
         if j in LOWER_LEGS and not sure[j]:
-            if human[j, 2] >= 0.5 or cut_off[j] or np.isnan(human[j, 0]) or np.isnan(network[j, 0]):
+            if (human[j, 2] >= 0.5 or cut_off[j] or np.isnan(human[j, 0]) or np.isnan(network[j, 0])
+                    or not _same_hip(network, human, j)):
                 continue
             out[j] = network[j]
         elif sure[j] and j in UPPER_BODY + LOWER_LEGS:
             out[j] = network[j]
     return out
+
+
+def _same_hip(network: np.ndarray, human: np.ndarray, j: int) -> bool:
+    """Whether the network's knee or ankle ``j`` hangs from the hip the merge keeps: the two
+    models place that hip within half the network's thigh of each other. (On a picture cut at
+    the thighs the network can squeeze a whole figure into it, knees at the waist; grafted
+    under mediapipe's hip, such a knee would sit above it.)"""
+    side = "right" if j in (J["right_knee"], J["right_ankle"]) else "left"
+    hip, knee = J[f"{side}_hip"], J[f"{side}_knee"]
+    thigh = np.linalg.norm(network[knee, :2] - network[hip, :2])
+    return bool(np.linalg.norm(network[hip, :2] - human[hip, :2]) <= 0.5 * thigh)
 
 
 def plausible_standing_pose(kps: np.ndarray, box: tuple[int, int, int, int]) -> bool:
