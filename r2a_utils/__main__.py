@@ -73,8 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     an.add_argument("--smoothing", choices=["savgol", "one_euro", "none"], default="savgol",
                     help="keypoint smoothing over time (default: savgol)")
     an.add_argument("--folded-legs", choices=list(FOLDED_LEGS), default="keep",
-                    help="a character drawn sitting or kneeling: keep its legs as drawn (default) or give "
-                         "them the motion's legs, stretched out of the drawn ones")
+                    help="a character drawn sitting or kneeling, or cut off above the knees: keep its legs "
+                         "as drawn (default) or give them the motion's legs (stretched out of folded ones; "
+                         "a skirt over cut-off thighs fans out with them)")
     an.add_argument("--height", type=count(64), default=384, help="anime video height in pixels (default: 384)")
     an.add_argument("--max-frames", type=count(0), default=0, help="stop after this many frames (0 = whole video)")
     an.add_argument("--no-audio", action="store_true", help="do not copy the input's audio")

@@ -235,33 +235,41 @@ def normalization_ground_truth(motion, spec, size: tuple[int, int] = (384, 512))
 
 
 FOLDED_KNEE = 90.0  # degrees: a leg bent more than a right angle at the knee is drawn folded
-FOLDED_LEGS = ("keep", "follow")  # what retargeting does with legs drawn folded (``keep_drawn_legs``)
+FOLDED_LEGS = ("keep", "follow")  # what retargeting does with legs drawn folded or cut off (``keep_drawn_legs``)
 
 
 def folded_legs_note(character_kps: np.ndarray, folded_legs: str = "keep",
                      size: tuple[int, int] | None = None) -> str | None:
-    """A note when the character's picture draws a leg folded (a knee bent past
-    ``FOLDED_KNEE``: sitting, kneeling), saying what ``folded_legs`` does with it: "keep" the
-    drawn legs (``keep_drawn_legs``), or "follow" the motion's, which a warp can only get by
-    stretching the drawn leg. None for legs drawn straight or missing. With the picture's
-    ``size`` (width, height), a leg whose knee or ankle lies beyond its edge is not drawn (a
-    picture cut at the thighs: those joints are guesses) and is left out."""
+    """A note on the legs the ``folded_legs`` setting acts on, saying what it does with them:
+    legs drawn folded (a knee bent past ``FOLDED_KNEE``: sitting, kneeling) and, given the
+    picture's ``size`` (width, height), legs it cuts off above the knee (the knee beyond its
+    edge: the picture shows thighs, or a skirt over them, and the joints below are guesses).
+    "keep" keeps them as drawn (``keep_drawn_legs``); "follow" gives them the motion's, which a
+    warp gets by stretching a folded leg, or by swinging what covers cut-off thighs with the
+    motion's legs (a skirt fans out sideways). None when neither kind is there."""
     from r2a_utils.picture import beyond_edge
 
     cut_off = beyond_edge(np.asarray(character_kps), size) if size is not None else np.zeros(NUM_JOINTS, bool)
+    cut = [side for side in ("right", "left") if cut_off[J[f"{side}_knee"]]]
     folded = {side: a for side, a in knee_angles(character_kps).items()
               if a < FOLDED_KNEE and not cut_off[[J[f"{side}_knee"], J[f"{side}_ankle"]]].any()}
-    if not folded:
+    drawn = []
+    if folded:
+        legs = " and ".join(f"{side} knee at {a:.0f} degrees" for side, a in folded.items())
+        drawn.append(f"the character is drawn with its legs folded ({legs}; a straight leg is 180)")
+    if cut:
+        drawn.append(f"the picture cuts off the {' and '.join(cut)} leg{'s' * (len(cut) > 1)} above the knee")
+    if not drawn:
         return None
-    legs = " and ".join(f"{side} knee at {a:.0f} degrees" for side, a in folded.items())
-    drawn = f"the character is drawn with its legs folded ({legs}; a straight leg is 180)"
+    drawn = "; ".join(drawn)
     if folded_legs == "keep":
         return (f"{drawn}: its legs keep the picture's pose and move with the hips while the upper body follows "
-                f"the motion (folded_legs='follow', or --folded-legs follow, gives them the motion's legs, "
-                f"stretched out of the drawn ones); a picture standing with straight legs animates best")
-    return (f"{drawn}: the warp stretches the picture's legs into the motion's, so sitting or kneeling pictures "
-            f"come out distorted; a picture standing with straight legs animates best")
-
+                f"the motion (folded_legs='follow', or --folded-legs follow, gives them the motion's legs"
+                f"{', stretched out of the drawn ones' if folded else ''}); a full-body picture standing with straight "
+                f"legs animates best")
+    return (f"{drawn}: the warp {'stretches' if folded else 'swings'} the picture's legs into the motion's, so "
+            f"{'sitting or kneeling pictures come out distorted' if folded else 'a skirt over them fans out'}; "
+            f"a full-body picture standing with straight legs animates best")
 
 
 def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarray:
@@ -271,7 +279,9 @@ def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarra
     hip. For pictures drawn sitting or kneeling (``folded_legs_note``): the warp cannot
     unfold a leg drawn over itself, so the figure dances with its upper body instead
     (16 dev drawings x dance_stage: 1201191, kneeling, 0.99 -> 0.25 of its frames torn;
-    1084303 and 12843 lose the strips of skirt their stretched legs pulled out).
+    1084303 and 12843 lose the strips of skirt their stretched legs pulled out). For
+    pictures cut off above the knees, the skirt or thighs they show stay as drawn under the
+    hips instead of fanning out sideways with the motion's legs.
 
     ``targets``: normalized poses ``(T, 18, 3)`` in the picture's pixels; returns a copy."""
     out = np.array(targets, np.float32, copy=True)

@@ -63,7 +63,7 @@ class PipelineConfig(StageConfig):
     gif: bool = False  # also write a GIF of the anime video
     gif_height: int = 240
     gif_fps: float = 15.0  # at most; frames are skipped evenly to get there
-    folded_legs: str = "keep"  # legs the picture draws folded (sitting, kneeling): keep them as drawn | follow
+    folded_legs: str = "keep"  # legs drawn folded (sitting, kneeling) or cut off above the knee: keep as drawn | follow
 
     SMOKE_OVERRIDES = {"height": 256, "composite_height": 192, "max_frames": 24}
 
@@ -228,8 +228,8 @@ def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
 # ---------------------------------------------------------------- 3. retarget
 def retarget(motion: MotionSource, character: Character, folded_legs: str = "keep") -> tuple[np.ndarray, list[str]]:
     """Stage 3: the motion's bones rescaled to the character; frames without a body held;
-    legs the picture draws folded kept as drawn (``folded_legs="keep"``: ``normalize.keep_drawn_legs``).
-    Notes: held frames, and folded legs (``normalize.folded_legs_note``)."""
+    legs the picture draws folded or cuts off above the knee kept as drawn (``folded_legs="keep"``:
+    ``normalize.keep_drawn_legs``). Notes: held frames, and those legs (``normalize.folded_legs_note``)."""
     from r2a_utils.normalize import folded_legs_note, hold_missing_frames, keep_drawn_legs, normalize_to_character
 
     targets, held = hold_missing_frames(normalize_to_character(motion.keypoints, character.keypoints),

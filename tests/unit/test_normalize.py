@@ -95,7 +95,8 @@ def test_report_style_scales_four_limbs_by_one_frame_ratio():
 
 def test_a_character_drawn_with_folded_legs_gets_a_note():
     """Sitting or kneeling pictures (a knee bent past a right angle) are named in the run's
-    notes: the warp can only stretch the drawn legs into the motion's standing ones."""
+    notes: the warp can only stretch the drawn legs into the motion's standing ones; so are
+    pictures that cut the legs off above the knee (a skirt over the thighs would fan out)."""
     from r2a_utils.normalize import folded_legs_note
     from r2a_utils.skeleton import J, knee_angles
 
@@ -112,7 +113,10 @@ def test_a_character_drawn_with_folded_legs_gets_a_note():
     assert note is not None and "right knee at 60 degrees" in note and "left knee" not in note
     assert "keep the picture's pose" in note and "keep" not in folded_legs_note(kps, "follow")
     assert folded_legs_note(kps, size=(400, 400)) == note  # drawn inside the picture
-    assert folded_legs_note(kps, size=(400, 250)) is None  # the knee below a picture cut at the thighs: a guess
+    assert folded_legs_note(kps, size=(400, 300)) == note  # cut at the shins: the left ankle is a guess, not folded
+    cut = folded_legs_note(kps, size=(400, 250))  # both knees below a picture cut at the thighs: guesses
+    assert "cuts off the right and left legs above the knee" in cut and "drawn with its legs folded" not in cut
+    assert "keep the picture's pose" in cut and "fans out" in folded_legs_note(kps, "follow", size=(400, 250))
     kps[J["left_knee"]] = np.nan  # a leg with a joint missing tells nothing
     assert set(knee_angles(kps)) == {"right"}
 
