@@ -124,6 +124,15 @@ def _bbox(pose: np.ndarray, pad: float, size: tuple[int, int]) -> tuple[int, int
     return (int(max(0, x0 - px)), int(max(0, y0 - py_top)), int(min(w, x1 + px)), int(min(h, y1 + py)))
 
 
+def _until_cancelled(frames: Iterable[np.ndarray], cancel: threading.Event | None, path) -> Iterator[np.ndarray]:
+    """The frames, checking ``cancel`` before each one is decoded (the frames a second half
+    skips included): ``Cancelled`` once it is set."""
+    for frame in frames:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(path, "pose tracking stopped: another part of the run failed")
+        yield frame
+
+
 class HumanPoseEstimator:
     """mediapipe Pose in video mode, mapped to OpenPose-18 pixels, with one-person guards.
 
@@ -332,9 +341,8 @@ class HumanPoseEstimator:
         notes: list[str] = []
         kps, depth, status, others = [], [], [], 0
         with VideoReader(path, max_frames=max_frames, info=info) as reader:
-            for k, z, st, other in self.track(itertools.islice(reader, start, stop), float(info.fps), notes):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled(path, "pose tracking stopped: another part of the run failed")
+            frames = itertools.islice(_until_cancelled(reader, cancel, path), start, stop)
+            for k, z, st, other in self.track(frames, float(info.fps), notes):
                 kps.append(k)
                 depth.append(z)
                 status.append(st)

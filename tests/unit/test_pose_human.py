@@ -169,3 +169,26 @@ def test_two_halves_at_once_match_one_pass(measured):
         group = sample_group_video(num_frames=48)  # 2 s: long enough to split, but two people
         assert np.array_equal(two.estimate_video(group, progress=False).keypoints,
                               one.estimate_video(group, progress=False).keypoints, equal_nan=True)
+
+
+def test_a_cancelled_track_stops_before_the_next_frame_is_decoded(monkeypatch):
+    """``cancel`` (set by animate when the character fails) is checked before each frame is
+    decoded, the frames a second half skips included: mediapipe never runs once it is set,
+    and nothing is cached."""
+    import threading
+
+    from r2a_utils.errors import Cancelled
+    from r2a_utils.pose.track import pose_cache_path
+    from r2a_utils.samples import sample_video
+
+    video = sample_video(num_frames=48)
+    cfg = HumanPoseConfig()
+    pose_cache_path(video, cfg).unlink(missing_ok=True)
+    runs = []
+    detect = HumanPoseEstimator._detect
+    monkeypatch.setattr(HumanPoseEstimator, "_detect", lambda self, *a: runs.append(1) or detect(self, *a))
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled, match="stopped"):
+        estimate_video_cached(video, cfg, progress=False, cancel=cancel)
+    assert not runs and not pose_cache_path(video, cfg).exists()
