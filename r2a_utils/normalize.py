@@ -253,15 +253,15 @@ def folded_legs_note(character_kps: np.ndarray, folded_legs: str = "keep",
     cut = [side for side in ("right", "left") if cut_off[J[f"{side}_knee"]]]
     folded = {side: a for side, a in knee_angles(character_kps).items()
               if a < FOLDED_KNEE and not cut_off[[J[f"{side}_knee"], J[f"{side}_ankle"]]].any()}
-    drawn = []
+    said = []
     if folded:
         legs = " and ".join(f"{side} knee at {a:.0f} degrees" for side, a in folded.items())
-        drawn.append(f"the character is drawn with its legs folded ({legs}; a straight leg is 180)")
+        said.append(f"the character is drawn with its legs folded ({legs}; a straight leg is 180)")
     if cut:
-        drawn.append(f"the picture cuts off the {' and '.join(cut)} leg{'s' * (len(cut) > 1)} above the knee")
-    if not drawn:
+        said.append(f"the picture cuts off the {' and '.join(cut)} leg{'s' * (len(cut) > 1)} above the knee")
+    if not said:
         return None
-    drawn = "; ".join(drawn)
+    drawn = "; ".join(said)
     if folded_legs == "keep":
         return (f"{drawn}: its legs keep the picture's pose and move with the hips while the upper body follows "
                 f"the motion (folded_legs='follow', or --folded-legs follow, gives them the motion's legs"
