@@ -22,7 +22,10 @@ the rest, ``render.arap``: measured against skinning in the README, it folds lon
 Each part's deformed triangles are rasterised into a triangle-index buffer, each pixel looks
 up its source position through its triangle's affine map, one ``cv2.remap`` resamples the
 premultiplied picture, and the parts are laid over each other back to front (legs, torso,
-head, arms; a limb the pose puts behind the body goes first).
+head, arms; a limb the pose puts behind the body goes first). Where a part's mesh folds
+over itself (triangles turned over: an elbow bent sharply), the triangles around the fold
+are also drawn the other way round and each pixel keeps the more opaque of the two, so the
+empty margin of a grid cell never hides the stroke it folded onto.
 
 ``MeshRenderer(reference, reference_kps).render(target_kps) -> RGBA``: the interface every
 renderer has.
@@ -146,6 +149,12 @@ def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_h
     return wts / wts.sum(1, keepdims=True)
 
 
+def _twice_area(corners: np.ndarray) -> np.ndarray:
+    """Signed doubled areas ``(F,)`` of triangles ``(F, 3, 2)`` (the sign is their winding)."""
+    e1, e2 = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
+    return e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+
+
 def _inverse_affines(forward: np.ndarray) -> np.ndarray:
     """Inverses of 2x3 affine maps ``(F, 2, 3)``, as ``(F, 6)`` rows ``(a, b, c, d, e, f)`` with
     ``source = (a x + c y + e, b x + d y + f)``. A collapsed map sends everything far outside."""
@@ -235,6 +244,7 @@ class MeshRenderer:
             self.triangle_part[sel] = np.array(cols)[tri_w[np.ix_(sel, cols)].argmax(1)]
         tri_src = np.concatenate([self.vertices[self.triangles], np.ones((len(self.triangles), 3, 1))], axis=2)
         self._src_inverse = np.linalg.inv(tri_src)  # (F, 3, 3): [S 1]^-1 (grid triangles are never degenerate)
+        self._src_orientation = np.sign(_twice_area(self.vertices[self.triangles]))
         self._part_triangles = [np.flatnonzero(self.triangle_part == i) for i in range(len(PARTS))]
 
     def _body_mesh(self):
@@ -283,6 +293,24 @@ class MeshRenderer:
             moved[where] = arap.solve(targets, moved[where], scale)
         return moved
 
+    @staticmethod
+    def _sample(source: np.ndarray, maps: np.ndarray, idx: np.ndarray, pts: np.ndarray,
+                box: tuple[int, int, int, int]) -> np.ndarray:
+        """Triangles ``idx`` rasterised in that order (a later one covers an earlier) into a
+        triangle-index buffer over ``box``, each pixel resampled from ``source`` through its
+        triangle's inverse map."""
+        x0, y0, x1, y1 = box
+        buf = np.full((y1 - y0, x1 - x0), len(maps) - 1, np.int32)  # "outside" unless a triangle covers it
+        for t, p in zip(idx.tolist(), pts[idx] - (np.array([x0, y0], np.int32) << _FIXED)):
+            cv2.fillConvexPoly(buf, p, t, cv2.LINE_8, _FIXED)
+        c = maps[buf]  # (h, w, 6)
+        gx = np.arange(x0, x1, dtype=np.float32)[None, :]
+        gy = np.arange(y0, y1, dtype=np.float32)[:, None]
+        x_map = gx * c[..., 0] + gy * c[..., 2] + c[..., 4]
+        y_map = gx * c[..., 1] + gy * c[..., 3] + c[..., 5]
+        return cv2.remap(source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=(0, 0, 0, 0))
+
     def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
         """The character in the target pose: RGBA ``uint8`` of ``size``.
 
@@ -300,6 +328,7 @@ class MeshRenderer:
         maps[:-1] = _inverse_affines(forward)
         maps[-1] = (0, 0, 0, 0, -1e4, -1e4)
         pts = np.round(tri_tgt * (1 << _FIXED)).astype(np.int32)
+        folded = _twice_area(tri_tgt) * self._src_orientation < 0  # triangles turned over
         w, h = self.size
         out = np.zeros((h, w, 4), np.float32)
         lo_all, hi_all = [w, h], [0, 0]
@@ -316,18 +345,20 @@ class MeshRenderer:
             if x1 <= x0 or y1 <= y0:
                 continue
             lo_all, hi_all = np.minimum(lo_all, (x0, y0)), np.maximum(hi_all, (x1, y1))
-            buf = np.full((y1 - y0, x1 - x0), len(tri_tgt), np.int32)  # "outside" unless a triangle covers it
-            fill = cv2.fillConvexPoly
-            for t, p in zip(idx.tolist(), pts[idx] - (np.array([x0, y0], np.int32) << _FIXED)):
-                fill(buf, p, t, cv2.LINE_8, _FIXED)
-            c = maps[buf]  # (h, w, 6)
-            gx = np.arange(x0, x1, dtype=np.float32)[None, :]
-            gy = np.arange(y0, y1, dtype=np.float32)[:, None]
-            x_map = gx * c[..., 0] + gy * c[..., 2] + c[..., 4]
-            y_map = gx * c[..., 1] + gy * c[..., 3] + c[..., 5]
             source = self.sources[0 if part in self._body_parts else 1]
-            layer = cv2.remap(source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                              borderValue=(0, 0, 0, 0))
+            layer = self._sample(source, maps, idx, pts, (x0, y0, x1, y1))
+            if folded[idx].any():  # where the mesh folds over itself, one triangle hides another:
+                # around the fold, draw them the other way round too and keep the more opaque, so
+                # a cell's empty margin never hides the stroke it folded onto (a thin wrist bent sharply)
+                corners = tri_tgt[idx[folded[idx]]].reshape(-1, 2)
+                fx0, fy0 = np.maximum(np.floor(corners.min(0)).astype(int), (x0, y0))
+                fx1, fy1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 2, (x1, y1))
+                if fx1 > fx0 and fy1 > fy0:
+                    lo, hi = tri_tgt[idx].min(1), tri_tgt[idx].max(1)  # (n, 2) each triangle's box
+                    near = idx[(hi[:, 0] >= fx0) & (lo[:, 0] <= fx1) & (hi[:, 1] >= fy0) & (lo[:, 1] <= fy1)]
+                    other = self._sample(source, maps, near[::-1], pts, (fx0, fy0, fx1, fy1))
+                    here = layer[fy0 - y0:fy1 - y0, fx0 - x0:fx1 - x0]
+                    np.copyto(here, other, where=other[..., 3:4] > here[..., 3:4])
             region = out[y0:y1, x0:x1]
             cv2.multiply(region, cv2.merge([1.0 - layer[..., 3]] * 4), dst=region)
             cv2.add(region, layer, dst=region)
