@@ -291,6 +291,66 @@ def test_table_1_on_real_drawings_from_the_command_line(tmp_path, shared, capsys
         main(["eval", "--drawings", str(tmp_path)])  # the two go together
 
 
+def _predictions_csv(path, rows):
+    """A predictions file in the original project's format from ``{file name: points dict}``."""
+    from r2a_utils.pose.anime.evaluate import PREDICTIONS_CSV_JOINTS
+
+    lines = [",".join([name] + [str(v) for k in PREDICTIONS_CSV_JOINTS for v in pts.get(k, ("nan", "nan"))])
+             for name, pts in rows.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_other_systems_predictions_are_scored_on_the_same_drawings(tmp_path):
+    """``PredictionsFile`` reads the original project's CSV (file name, then x, y of the 21
+    joints in the dataset json's order; 'nan' when not found) and is scored like an
+    estimator: exact answers for one drawing, every joint 20 px off (beyond half the 15-px
+    head segment) for the second, and a third drawing the file does not name."""
+    import json
+
+    from PIL import Image
+
+    from r2a_utils.pose.anime.evaluate import PredictionsFile, evaluate_anime_drawings, load_anime_drawings
+
+    entries = [_annotation(pid) for pid in ("11", "22", "33")]
+    for e in entries:
+        Image.new("RGB", (600, 600), "white").save(tmp_path / f"{e['file_name'].split('/')[-1]}")
+    (tmp_path / "data.json").write_text(json.dumps(entries))
+    exact = dict(entries[0]["points"], nose_tip=["nan", "nan"])  # a joint not found is a miss
+    off = {k: [x + 20, y] for k, (x, y) in entries[1]["points"].items()}
+    csv = _predictions_csv(tmp_path / "kps_results.csv", {"11.jpg": exact, "22.jpg": off})
+    r = evaluate_anime_drawings(PredictionsFile(csv), load_anime_drawings(tmp_path / "data.json"), tmp_path)
+    assert r["images"] == 3
+    assert r["pckh"] == pytest.approx(13 / 42)  # 13 of the first drawing's 14 body joints, none of the rest
+    assert r["complete"] == 1  # the second answer is whole (and wrong); the first lacks its nose
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("11.jpg,1,2,3\n")
+    with pytest.raises(ValueError, match="bad.csv, line 1: expected a file name and 42 coordinates"):
+        PredictionsFile(bad)
+
+
+def test_predictions_join_table_1_from_the_command_line(tmp_path, shared, capsys):
+    """``eval --predictions CSV`` adds another system's row to Table 1: the ground truth
+    written as a predictions file scores 100 % on the drawings it names."""
+    import json
+    import shutil
+
+    from r2a_utils.pose.anime.__main__ import main
+
+    annotations = shared / "anime_drawings_dataset" / "data.json"
+    pictures = sorted((shared / "anime_drawings_dev").iterdir())[:2]
+    for p in pictures:
+        shutil.copy(p, tmp_path / p.name)
+    truth = {e["file_name"].split("/")[-1].split(".")[0]: e["points"] for e in json.loads(annotations.read_text())}
+    csv = _predictions_csv(tmp_path.parent / "truth.csv", {p.name: truth[p.stem] for p in pictures})
+    assert main(["eval", "--drawings", str(tmp_path), "--annotations", str(annotations), "--predictions", str(csv)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("other: predictions in truth.csv"))
+    assert row.split()[-3] == "100.00"
+    with pytest.raises(SystemExit):
+        main(["eval", "--predictions", str(csv)])  # needs the drawings
+
+
 def test_the_trunk_is_torchvisions_mobilenet_v3_small_without_importing_torchvision():
     """The network's own MobileNetV3-small trunk has torchvision's parameter names and gives
     its outputs, and loading the shipped weights does not import torchvision (~4 s)."""

@@ -36,9 +36,14 @@ def main(argv: list[str] | None = None) -> int:
                          "are always left out)")
     ap.add_argument("--drawings", help="eval: a folder of real anime drawings to score on (Table 1)")
     ap.add_argument("--annotations", help="eval: their Anime Drawings Dataset json (data.json or test.json)")
+    ap.add_argument("--predictions", action="append", default=[], metavar="CSV",
+                    help="eval: also score another system's predictions on the drawings (the original project's "
+                         "CSV: file name, then x, y of the dataset's 21 joints; may be given more than once)")
     a = ap.parse_args(argv)
     if bool(a.drawings) != bool(a.annotations):
         ap.error("--drawings and --annotations go together")
+    if a.predictions and not a.drawings:
+        ap.error("--predictions needs --drawings and --annotations")
     if a.cmd == "train" and not a.out:
         ap.error("train needs --out FILE (the shipped weights are never overwritten)")
     if a.out and Path(a.out).resolve() in {Path(p).resolve() for p in (WEIGHTS, a.init, a.weights) if p}:
@@ -76,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.drawings:
             from r2a_utils.pose.anime.evaluate import print_table_1, table_1
 
-            print_table_1(table_1(a.drawings, a.annotations, weights), f"drawings in {a.drawings}")
+            print_table_1(table_1(a.drawings, a.annotations, weights, a.predictions), f"drawings in {a.drawings}")
             return 0
         with AnimePoseEstimator(weights) as est:
             res = evaluate_procedural(est)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from r2a_utils.picture import load_picture
+from r2a_utils.picture import Picture, load_picture
 from r2a_utils.pose.anime.model import WEIGHTS, WEIGHTS_V1, AnimePoseConfig
 from r2a_utils.pose.anime.synth import procedural_test_set
-from r2a_utils.skeleton import J, KeypointError
+from r2a_utils.skeleton import J, KeypointError, empty_pose, from_anime_drawings
 
 
 def evaluate_procedural(estimator, n: int = 200, alpha: float = 0.5, seed: int = 12345,
@@ -145,6 +145,57 @@ def evaluate_anime_drawings(estimator, entries: list[dict], images_root: str | o
             "heads": heads, "files": files, "scales": scales}
 
 
+# The columns of the original project's prediction files: its GCCPM ``val.py`` writes per
+# picture the file name, then x, y of the 21 joints in the order of the dataset json's
+# ``points`` ('nan' for a joint not found)
+PREDICTIONS_CSV_JOINTS = ("body_upper", "neck", "head", "nose_tip", "nose_root",
+                          "arm_left", "elbow_left", "wrist_left", "thumb_left",
+                          "arm_right", "elbow_right", "wrist_right", "thumb_right",
+                          "leg_left", "knee_left", "ankle_left", "tiptoe_left",
+                          "leg_right", "knee_right", "ankle_right", "tiptoe_right")
+
+
+class PredictionsFile:
+    """Another system's answers, read from a CSV in the original project's format
+    (``PREDICTIONS_CSV_JOINTS``), scored like an estimator: ``estimate_image`` looks the
+    picture up by its file name, and a picture the file does not name gets no joints (all
+    misses). Coordinates are in the pixels of the pictures scored.
+
+    The original project published such a file for the very drawings of
+    ``../shared/data/anime_drawings_dev`` (``pose_estimate/gccpm-look-into/test_results/
+    test0206-val/kps_results.csv`` in KiedaTamashi/Real2Animation-video-generation), so its
+    GCCPM can be scored on the same images as the kit's estimators.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            lines = self.path.read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise KeypointError(f"{self.path}: cannot read predictions ({e.__class__.__name__}: {e})") from None
+        self.poses: dict[str, np.ndarray] = {}
+        width = 1 + 2 * len(PREDICTIONS_CSV_JOINTS)
+        for n, line in enumerate(lines, 1):
+            cells = [c.strip() for c in line.split(",")]
+            if not line.strip():
+                continue
+            if len(cells) != width:
+                raise KeypointError(f"{self.path}, line {n}: expected a file name and {width - 1} coordinates "
+                                    f"(x, y of {len(PREDICTIONS_CSV_JOINTS)} joints), got {len(cells) - 1} values")
+            try:
+                xy = np.array([float(c) for c in cells[1:]]).reshape(-1, 2)
+            except ValueError:
+                raise KeypointError(f"{self.path}, line {n}: a coordinate is not a number") from None
+            found = {k: p for k, p in zip(PREDICTIONS_CSV_JOINTS, xy) if np.isfinite(p).all()}
+            self.poses[Path(cells[0]).name] = from_anime_drawings(found)
+        if not self.poses:
+            raise KeypointError(f"{self.path}: no predictions in it")
+
+    def estimate_image(self, image: str | os.PathLike | Picture) -> np.ndarray:
+        pic = load_picture(image)
+        return self.poses.get(pic.path.name if pic.path is not None else "", empty_pose()).copy()
+
+
 def drawings_sheet(result: dict, height: int = 300, ncols: int = 8) -> np.ndarray:
     """A contact sheet of ``evaluate_anime_drawings``' pictures: the truth in green, the
     estimate as an OpenPose skeleton, and per picture how many body joints fall within
@@ -198,16 +249,19 @@ def drawing_estimators(weights: str | os.PathLike | None = None) -> dict:
 
 
 def table_1(drawings: str | os.PathLike, annotations: str | os.PathLike,
-            weights: str | os.PathLike | None = None) -> dict[str, dict]:
+            weights: str | os.PathLike | None = None,
+            predictions: list[str | os.PathLike] | tuple = ()) -> dict[str, dict]:
     """PCKh@0.5 of each of ``drawing_estimators`` on the drawings in ``drawings`` that have an
     entry in ``annotations`` (an Anime Drawings Dataset json; entries without a picture here
-    are skipped)."""
+    are skipped), and of each file of other systems' ``predictions`` (``PredictionsFile``)."""
     entries = load_anime_drawings(annotations)
     names = {p.name for p in Path(drawings).iterdir()}
     entries = [e for e in entries if Path(e["file_name"]).name in names]
     if not entries:
         raise KeypointError(f"{drawings}: no picture here has an entry in {annotations}")
-    return {name: evaluate_anime_drawings(est, entries, drawings) for name, est in drawing_estimators(weights).items()}
+    estimators = drawing_estimators(weights)
+    estimators.update({f"predictions in {Path(p).name}": PredictionsFile(p) for p in predictions})
+    return {name: evaluate_anime_drawings(est, entries, drawings) for name, est in estimators.items()}
 
 
 REPORT_TABLE_1 = {"real19": 32.05, "real69": 26.2, "real89": 27.7, "mix": 27.48, "mobileNet": 17.65}  # PCKh@0.5, %
@@ -223,9 +277,11 @@ def print_table_1(scores: dict[str, dict], test_images: str) -> None:
     for name, r in scores.items():
         where = f"{r['images']} {test_images}"
         whole = f"{r.get('complete', 0)} ({r.get('plausible', 0)})"
-        print(f"{'kit: ' + name:<40}{where:<44}{100 * r['pckh']:>12.2f}{whole:>13}")
-    print("(the test images differ: the report's test split is not redistributable; whole poses: all 14 body "
-          "joints found, in brackets also plausible for a standing figure)")
+        who = "other: " if name.startswith("predictions in ") else "kit: "
+        print(f"{who + name:<40}{where:<44}{100 * r['pckh']:>12.2f}{whole:>13}")
+    print("(the report's rows were measured on other images: its test split is not redistributable; 'other' "
+          "rows are prediction files scored on the kit's images; whole poses: all 14 body joints found, in "
+          "brackets also plausible for a standing figure)")
     body = JOINTS[:14]
     print(f"{'per joint':<40}" + "".join(f"{n.replace('right_', 'R').replace('left_', 'L')[:6]:>7}" for n in body))
     for name, r in scores.items():
