@@ -17,6 +17,7 @@ from r2a_utils.render.base import RENDERERS
 
 def _animate(a: argparse.Namespace) -> int:
     from r2a_utils.pipeline import PipelineConfig, animate, output_paths
+    from r2a_utils.rig_files import write_rig_files
     from r2a_utils.samples import sample_character, sample_video
 
     source = Path(a.motion or a.video) if (a.motion or a.video) else sample_video(num_frames=a.frames)
@@ -33,11 +34,16 @@ def _animate(a: argparse.Namespace) -> int:
         if out.resolve() in inputs:
             raise ValueError(f"{out}: this output would replace an input file; choose another --out")
     res = animate(source, character, a.out, cfg, character_joints_file=joints, character_mask=a.character_mask)
-    summary = {"motion": str(source), "character": str(character), "config": cfg.to_dict(), **res.summary()}
-    try:  # the summary belongs to the run: without it, the videos go too
+    extra: dict[str, Path] = {}
+    try:  # the summary (and the rig files) belong to the run: without them, the videos go too
+        # what the run made of the character, to check and fix: joints and cut-out it found itself, rig sheet
+        extra = write_rig_files(res, character, a.out, f"{source.stem}_{character.stem}", cfg.height,
+                                joints=joints is None, mask=a.character_mask is None, sheet=cfg.renderer == "warp")
+        summary = {"motion": str(source), "character": str(character), "config": cfg.to_dict(), **res.summary(),
+                   "character_files": {k: str(v) for k, v in extra.items()}}
         write_text_atomic(output_paths(a.out, source.stem, character.stem)["summary"], json.dumps(summary, indent=1))
     except BaseException:
-        for p in (res.anime_path, res.composite_path, res.gif_path):
+        for p in (res.anime_path, res.composite_path, res.gif_path, *extra.values()):
             if p:
                 Path(p).unlink(missing_ok=True)
         raise
@@ -48,6 +54,11 @@ def _animate(a: argparse.Namespace) -> int:
     print(f"  anime video: {res.anime_path}\n  composite:   {res.composite_path}")
     if res.gif_path:
         print(f"  GIF:         {res.gif_path}")
+    for kind, text in (("rig", "rig sheet:   {} (the joints, what moves with each arm, the body layer)"),
+                       ("joints", "joints:      {} (found here; fix them in the joints editor, pass with --character-joints)"),
+                       ("mask", "cut-out:     {} (made here; fix it in the mask editor, pass with --character-mask)")):
+        if kind in extra:
+            print("  " + text.format(extra[kind]))
     return 0
 
 

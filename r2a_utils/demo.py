@@ -7,7 +7,8 @@ One page, three steps:
      (click to move a joint; the joints the estimator is unsure of are named) and its
      cut-out in a mask editor (a magenta brush adds, a cyan one removes).
   3. **Animate.** A progress bar by stage, the anime video, the 4-panel composite and the
-     downloads (MP4s, GIF, the joints JSON and the mask PNG used).
+     downloads (MP4s, GIF, the joints JSON and the mask PNG used, and the rig sheet: the joints
+     and layers the renderer drew, ``rig_files``).
 
 ``build_demo()`` returns the ``gr.Blocks`` app and never starts a server by itself;
 ``launch_demo(app)`` serves it on 127.0.0.1 only (no share link, telemetry off, uploads

@@ -231,6 +231,7 @@ def run_animation(video: str | None, character: str | None, joints: str | None =
 
     from r2a_utils.errors import InputFileError
     from r2a_utils.pipeline import PipelineConfig, animate
+    from r2a_utils.rig_files import write_rig_files
     from r2a_utils.video import VideoError, probe
 
     if not video:
@@ -250,14 +251,16 @@ def run_animation(video: str | None, character: str | None, joints: str | None =
     report = (lambda f, stage: progress(f, desc=stage)) if progress is not None else None
     try:
         mask = _edited_mask(character, mask_edit, mask_start, job) or mask
-        res = animate(video, character, job, PipelineConfig(renderer=renderer, smoothing=smoothing, gif=True),
-                      character_joints_file=joints or None, character_mask=mask or None, progress=False,
-                      on_progress=report)
+        cfg = PipelineConfig(renderer=renderer, smoothing=smoothing, gif=True)
+        res = animate(video, character, job, cfg, character_joints_file=joints or None, character_mask=mask or None,
+                      progress=False, on_progress=report)
         used = _save_used_joints(res.character_keypoints, character, job)
+        rig = write_rig_files(res, character, job, Path(character).stem, cfg.height, joints=False, mask=False,
+                              sheet=renderer == "warp").get("rig")  # the joints and layers the renderer drew
     except (InputFileError, OSError, ValueError, RuntimeError) as e:
         forget_job(str(job))
         raise gr.Error(plain(e)) from None
-    downloads = [str(p) for p in (res.anime_path, res.composite_path, res.gif_path, used, mask) if p]
+    downloads = [str(p) for p in (res.anime_path, res.composite_path, res.gif_path, used, mask, rig) if p]
     msg = f"{res.frames} frames at {res.fps:.2f} fps in {res.seconds['total']:.1f} s."
     if res.notes:
         msg += " " + " ".join(f"Note: {plain(n)}." for n in res.notes)

@@ -125,6 +125,7 @@ class AnimationResult:
     character_keypoints: np.ndarray
     target_keypoints: np.ndarray
     gif_path: Path | None = None
+    character_mask: np.ndarray | None = None  # the cut-out used (picture pixels, 0/255); None: the alpha
 
     def summary(self) -> dict:
         return {"anime_video": str(self.anime_path), "composite_video": str(self.composite_path),
@@ -395,5 +396,5 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
     report(1.0, "done")
     notes = motion.notes + notes + list(getattr(renderer, "notes", []))
     return AnimationResult(paths["anime"], paths["composite"] if composite else None, n, float(motion.fps), staged.size,
-                           notes, clock.seconds, char.keypoints, targets, paths["gif"] if cfg.gif else None)
+                           notes, clock.seconds, char.keypoints, targets, paths["gif"] if cfg.gif else None, char.mask)
 

@@ -141,6 +141,7 @@ def test_05_full_pipeline_demo(tmp_path):
     assert m["warp_fps"] > 0 and m["demo_built"] is True
     assert m["gan_frames"] == 24 and m["gan_render_fps"] > 0
     assert m["joints_roundtrip"] is True
+    assert "rig" in m["rig_files"]  # the rig sheet of the run
     assert m["mask_roundtrip"] is True and m["mask_agrees_with_alpha"] > 0.95  # the cut-out of a flat picture
     quality = m["renderer_quality"]
     # the mesh renderer never tears the embedded character, and notches it less than the part-cutter

@@ -1,5 +1,6 @@
 """The main command: python -m r2a_utils animate (./kit animate)."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,6 +40,41 @@ def test_animate_own_character_with_a_joints_file(tmp_path):
                  "--character-joints", str(src.with_suffix(".joints.json")), "--height", "192",
                  "--out", str(tmp_path / "out")]) == 0
     assert probe(_summary(tmp_path / "out")["anime_video"]).num_frames == 12
+
+
+@pytest.mark.skipif(not WEIGHTS.exists(), reason="needs the shipped anime pose weights")
+def test_a_run_leaves_the_joints_and_cut_out_it_made_beside_the_videos(tmp_path, capsys):
+    """A picture without transparency and no joints file: the run writes the joints it found,
+    the cut-out it made and a rig sheet. Given back with --character-joints and
+    --character-mask, they animate the same character, and are not written again."""
+    from r2a_utils.joints import load_joints
+    from r2a_utils.picture import load_mask
+
+    src = sample_character()
+    rgba = np.asarray(Image.open(src))
+    a = rgba[..., 3:4] / 255.0
+    Image.fromarray((rgba[..., :3] * a + 255 * (1 - a)).astype(np.uint8)).save(tmp_path / "mine.png")
+    video = sample_video(num_frames=12)
+    out = tmp_path / "out"
+    assert main(["animate", "--video", str(video), "--character", str(tmp_path / "mine.png"), "--height", "192",
+                 "--out", str(out)]) == 0
+    files = {k: out / Path(v).name for k, v in _summary(out)["character_files"].items()}
+    assert set(files) == {"joints", "mask", "rig"} and all(p.exists() for p in files.values())
+    assert "fix them in the joints editor" in capsys.readouterr().out
+    size = (rgba.shape[1], rgba.shape[0])
+    joints = load_joints(files["joints"], size).keypoints
+    truth = load_joints(src.with_suffix(".joints.json"), size).keypoints
+    assert np.nanmedian(np.linalg.norm(joints[:14, :2] - truth[:14, :2], axis=1)) < 0.05 * size[1]
+    cut, alpha = load_mask(files["mask"], size) > 127, rgba[..., 3] > 127
+    assert (cut & alpha).sum() / (cut | alpha).sum() > 0.9  # the cut-out is the character
+    sheet = np.asarray(Image.open(files["rig"]))  # three panels side by side, cropped from the run's canvas
+    assert sheet.ndim == 3 and sheet.shape[1] > 1.5 * sheet.shape[0] and sheet.shape[0] <= _summary(out)["size"][1]
+    again = tmp_path / "again"
+    assert main(["animate", "--video", str(video), "--character", str(tmp_path / "mine.png"), "--height", "192",
+                 "--character-joints", str(files["joints"]), "--character-mask", str(files["mask"]),
+                 "--out", str(again)]) == 0
+    assert set(_summary(again)["character_files"]) == {"rig"}
+    assert not list(again.glob("*_joints.json")) and not list(again.glob("*_mask.png"))
 
 
 @pytest.mark.parametrize("case,problem", [("missing", "file not found"), ("empty", "empty"),
@@ -114,7 +150,7 @@ def test_bvh_motion_drives_a_drawing_and_writes_a_gif(tmp_path, shared):
     with Image.open(s["gif"]) as gif:
         assert gif.n_frames == 18 and gif.size[1] == 240  # 12 fps is under the GIF's 15 fps cap: every frame
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"wave_hello_texture_{k}" for k in ("anime.mp4", "composite.mp4", "anime.gif", "summary.json"))
+        f"wave_hello_texture_{k}" for k in ("anime.mp4", "composite.mp4", "anime.gif", "summary.json", "rig.png"))
 
 
 def test_a_bad_character_is_refused_before_any_video_work(tmp_path, capsys, monkeypatch):

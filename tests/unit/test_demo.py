@@ -50,7 +50,7 @@ def test_app_on_loopback_through_gradio_client():
             handle_file(str(character.with_suffix(".joints.json"))), None, None, "warp", "savgol",
             api_name="/animate")
         names = sorted(Path(d).suffix for d in downloads)
-        assert names == [".gif", ".json", ".mp4", ".mp4"], downloads
+        assert names == [".gif", ".json", ".mp4", ".mp4", ".png"], downloads  # the PNG: the rig sheet
         anime = anime["video"] if isinstance(anime, dict) else anime
         assert probe(anime).num_frames == 12
         assert "12 frames" in message

@@ -1,6 +1,7 @@
 """Acceptance runs of the full pipeline on the real sample data (skipped without it)."""
 import numpy as np
 import pytest
+from PIL import Image
 
 from r2a_utils.joints import load_animated_drawing
 from r2a_utils.pipeline import PipelineConfig, animate
@@ -150,3 +151,25 @@ def test_a_character_that_fails_stops_the_tracking_and_its_own_error_is_raised(t
     assert 0 < len(tracked) < 24
     assert not pose_cache_path(video, HumanPoseConfig()).exists()
     assert not list(tmp_path.iterdir())
+
+
+def test_the_rig_sheet_is_drawn_on_the_runs_own_canvas(tmp_path):
+    """``write_rig_files`` places the character again from the run's result: the canvas must
+    be the one the run rendered on (same size, same joints), so the sheet's layers are the
+    renderer's. A sheet has its three panels; the embedded character's joints and alpha are
+    given, so no joints file and no cut-out are written."""
+    from r2a_utils.picture import load_picture
+    from r2a_utils.pipeline import Character, place_on_canvas
+    from r2a_utils.rig_files import write_rig_files
+    from r2a_utils.samples import sample_character, sample_video
+
+    character = sample_character()
+    res = animate(sample_video(num_frames=12), character, tmp_path, PipelineConfig(height=192),
+                  character_joints_file=character.with_suffix(".joints.json"), progress=False)
+    pic = load_picture(character)
+    staged = place_on_canvas(Character(pic, res.character_keypoints, res.character_mask, "c"), res.target_keypoints, 192)
+    assert staged.size == res.size
+    written = write_rig_files(res, character, tmp_path, "run", 192, joints=False, mask=True)
+    assert set(written) == {"rig"}  # the picture has alpha: the run made no cut-out
+    sheet = np.asarray(Image.open(written["rig"]))
+    assert sheet.shape[0] <= res.size[1] and sheet.shape[1] > 1.5 * sheet.shape[0]
