@@ -5,7 +5,8 @@ One page, three steps:
      made on first start, and real ones when ``../shared/data`` or ``R2A_MIRROR`` has them).
   2. **Check the character.** As soon as a picture arrives it is shown with its skeleton
      (click to move a joint; the joints the estimator is unsure of are named) and its
-     cut-out in a mask editor (a magenta brush adds, a cyan one removes).
+     cut-out in a mask editor (a magenta brush adds, a cyan one removes). *Show the rig*
+     draws what moves with each arm with those joints and that cut-out.
   3. **Animate.** A progress bar by stage, the anime video, the 4-panel composite and the
      downloads (MP4s, GIF, the joints JSON and the mask PNG used, and the rig sheet: the joints
      and layers the renderer drew, ``rig_files``).
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 from r2a_utils.demo_steps import (DELETE_CACHE, MAX_UPLOAD, MAX_VIDEO_SECONDS, check_character,  # noqa: F401
                                   cutout_when_complete, editor_click, editor_reset, editor_select, editor_undo,
-                                  examples, forget_job, plain, run_animation)  # (sets GRADIO_ANALYTICS_ENABLED)
+                                  examples, forget_job, plain, rig_preview,  # (sets GRADIO_ANALYTICS_ENABLED)
+                                  run_animation)
 
 
 # ---------------------------------------------------------------- the page
@@ -98,6 +100,10 @@ def build_demo(max_seconds: float = MAX_VIDEO_SECONDS):
                                            layers=False, brush=gr.Brush(colors=[add, remove], default_color=add,
                                                                         color_mode="fixed"),
                                            eraser=gr.Eraser(), elem_id="mask-editor")
+        with gr.Accordion("What moves with each arm (the rig the renderer will use)", open=False):
+            show_rig = gr.Button("Show the rig")
+            rig_view = gr.Image(label="Joints | arm layers (right red, left blue) | body layer, filled behind the arms",
+                                type="numpy", interactive=False, sources=[], elem_id="rig")
         editor_state, mask_start = gr.State(None), gr.State(None)
         gr.Markdown("## 3 · Animate")
         with gr.Row():
@@ -125,6 +131,7 @@ def build_demo(max_seconds: float = MAX_VIDEO_SECONDS):
         joint.input(editor_select, [editor_state, joint], editor_outs)
         undo.click(editor_undo, [editor_state], editor_outs)
         reset.click(editor_reset, [editor_state], editor_outs)
+        show_rig.click(rig_preview, [editor_state, mask_edit, mask_start], [rig_view], api_name="rig")
     return app
 
 

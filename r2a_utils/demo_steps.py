@@ -221,6 +221,29 @@ def editor_reset(state: dict | None):
     return _editor_outputs(ed, "Back to the estimate. ")
 
 
+def rig_preview(state: dict | None, mask_edit: dict | None = None, mask_start: np.ndarray | None = None):
+    """Step 2's *What moves with each arm* button: the rig sheet (``rig_files``) of the
+    picture with the editor's joints and the cut-out as edited: what moves with each arm,
+    and the body layer filled behind the arms."""
+    import gradio as gr
+
+    from r2a_utils.mask_editor import mask_from_editor
+    from r2a_utils.render.cutout import RendererError
+    from r2a_utils.rig_files import picture_sheet
+    from r2a_utils.skeleton import KeypointError
+
+    ed = _editor(state)
+    missing = ed.missing()
+    if missing:
+        raise gr.Error(f"Place every body joint first (still missing: {', '.join(missing)}).")
+    pic = _picture(ed.picture)
+    mask = mask_from_editor(mask_edit, mask_start) if mask_start is not None else None
+    try:
+        return picture_sheet(pic, ed.keypoints, mask)
+    except (RendererError, KeypointError, ValueError) as e:
+        raise gr.Error(plain(e)) from None
+
+
 # ---------------------------------------------------------------- step 3: animate
 def run_animation(video: str | None, character: str | None, joints: str | None = None, renderer: str = "warp",
                   smoothing: str = "savgol", max_seconds: float = MAX_VIDEO_SECONDS, progress=None,

@@ -50,6 +50,23 @@ def rig_sheet(reference: np.ndarray, keypoints: np.ndarray, mask: np.ndarray | N
     return side_by_side({k: v[y0:y1, x0:x1] for k, v in panels.items()}, height=y1 - y0)
 
 
+def picture_sheet(picture, keypoints: np.ndarray, mask: np.ndarray | None = None, height: int = 384) -> np.ndarray:
+    """The rig sheet of a ``Picture`` before any run (the demo's second step). It uses the
+    joints ``(18, 3)`` in picture pixels and the cut-out (bool or 0/255; None: the alpha, or
+    found in the picture). The picture is shrunk to at most ``height`` pixels high, about
+    the size a run draws it at."""
+    import cv2
+
+    k = min(1.0, height / picture.size[1])
+    size = (max(1, round(picture.size[0] * k)), max(1, round(picture.size[1] * k)))
+    reference = cv2.resize(picture.reference(), size, interpolation=cv2.INTER_AREA)
+    small = None if mask is None else cv2.resize(np.where(np.asarray(mask) > 0, 255, 0).astype(np.uint8), size,
+                                                 interpolation=cv2.INTER_NEAREST)
+    kps = np.array(keypoints, np.float64)
+    kps[:, :2] *= k
+    return rig_sheet(reference, kps, small)
+
+
 def write_rig_files(result, character: str | os.PathLike, out_dir: str | os.PathLike, stem: str, height: int,
                     joints: bool = True, mask: bool = True, sheet: bool = True) -> dict[str, Path]:
     """Write the files of ``result`` (an ``AnimationResult`` of ``character``) into ``out_dir``:

@@ -267,3 +267,33 @@ def test_in_a_real_browser_an_example_and_animate_give_a_playing_video(browser, 
         browser.save_screenshot(str(tmp_path / "bad_upload.png"))
     finally:
         app.close()
+
+
+def test_show_the_rig_draws_the_layers_with_the_edited_joints_and_cut_out(tmp_path):
+    """Step 2's *Show the rig*: the rig sheet with the editor's joints and the cut-out as
+    edited (erasing the right arm from the cut-out narrows the figure the sheet shows); a
+    missing body joint is named instead."""
+    import gradio as gr
+    from PIL import Image
+
+    from r2a_utils.demo import rig_preview
+    from r2a_utils.mask_editor import REMOVE_RGB
+    from r2a_utils.picture import load_picture, over_background
+    from r2a_utils.skeleton import J
+
+    pic = load_picture(sample_character())
+    Image.fromarray(over_background(pic.rgba())).save(tmp_path / "flat.png")
+    joints = sample_character().with_suffix(".joints.json")
+    out = check_character(str(tmp_path / "flat.png"), str(joints))
+    state, value, start = out[1], out[5], out[6]
+    sheet = rig_preview(state, value, start)
+    assert sheet.ndim == 3 and sheet.shape[1] > 1.5 * sheet.shape[0]
+    kps = load_joints(joints, pic.size).keypoints
+    x0 = int(np.nanmin(kps[[J["right_elbow"], J["right_wrist"]], 0])) + 2  # the right arm's outer half
+    stroke = np.zeros((*start.shape, 4), np.uint8)
+    stroke[:, :x0] = (*REMOVE_RGB, 255)
+    narrower = rig_preview(state, {**value, "layers": [stroke]}, start)
+    assert narrower.shape[0] == sheet.shape[0] and narrower.shape[1] < sheet.shape[1] - 6
+    state["keypoints"][J["left_knee"]] = [None, None, None]
+    with pytest.raises(gr.Error, match="still missing: left_knee"):
+        rig_preview(state, value, start)
