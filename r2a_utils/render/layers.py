@@ -1,4 +1,4 @@
-"""A character picture split into layers: each arm on its own, and the body behind them
+r"""A character picture split into layers: each arm on its own, and the body behind them
 with the places the arms covered filled in.
 
 In a drawing the arms often lie over the torso, the hair or the skirt. One mesh over the
@@ -21,9 +21,13 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
 3. **Pieces carried by an arm.** A piece of the body layer that only the arm held on to (a
    bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm.
 4. **Behind the arm.** Where an arm covered the body (the body closes over it *across* the
-   arm, encloses it, or a leg goes on under it), the body layer gets those pixels, coloured
-   from the nearest body pixels that are not ink and smoothed, so a raised arm uncovers a
-   filled torso, not a hole.
+   arm, encloses it, or a leg goes on under it), the body layer gets those pixels, so a raised
+   arm uncovers a filled torso, not a hole. They are coloured *across* the arm: from each
+   pixel, walk both ways along the normal of its bone to the body and take the nearer colour
+   found (:math:`c = c_+` if :math:`d_+ \le d_-`, else :math:`c_-`). So a forearm lying on a
+   navy bodice leaves navy behind it, not the colour of whatever body pixel happens to be
+   nearest, and an edge the arm lay across meets in its middle. Pixels the walks miss take the
+   nearest body pixel that is not ink. The fill is smoothed.
 
 An arm the picture shows no edges of (a drawn arm grown out of the body, with no line
 between them), or whose band is not one piece from shoulder to hand (joints a little off a
@@ -169,8 +173,48 @@ def _body_piece(body: np.ndarray, kps: np.ndarray) -> np.ndarray:
     return np.isin(labels, sorted(keep))
 
 
-def fill_behind(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, blur: float) -> np.ndarray:
-    """``rgb`` with ``hole`` coloured from the nearest ``known`` pixels, smoothed inside the hole."""
+def across_colours(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]],
+                   limit: int) -> np.ndarray:
+    """Colours ``(H, W, 3)`` (NaN where none) for an arm's ``hole`` pixels, read *across* the
+    arm. From each pixel, walk both ways along the normal of its nearest bone (the hand lies
+    along the forearm) to the first ``known`` body pixel, at most ``limit`` pixels, and take
+    the colour of the nearer one: a body that goes on under the arm is continued from both
+    sides, and an edge under it (hair beside a torso) meets in the middle. A pixel that meets
+    the body on one side only takes that side's colour."""
+    out = np.full(rgb.shape, np.nan, np.float32)
+    ys, xs = np.nonzero(hole)
+    if not len(xs):
+        return out
+    px = np.stack([xs, ys], 1).astype(np.float64)
+    nearest = np.argmin(np.stack([segment_distance(px, a, b) for a, b in chain]), axis=0)
+    normals = []
+    for i, (a, b) in enumerate(chain):
+        d = (b - a) if i < 2 else (chain[1][1] - chain[1][0])
+        length = max(float(np.linalg.norm(d)), 1e-6)
+        normals.append(np.array([-d[1], d[0]]) / length)
+    n = np.stack(normals)[nearest]
+    h, w = known.shape
+    steps = np.arange(1, limit + 1, dtype=np.float64)
+    found, dist = [], []
+    for sign in (1.0, -1.0):
+        q = np.round(px[:, None, :] + sign * steps[None, :, None] * n[:, None, :]).astype(int)
+        inside = (q[..., 0] >= 0) & (q[..., 0] < w) & (q[..., 1] >= 0) & (q[..., 1] < h)
+        qx, qy = np.clip(q[..., 0], 0, w - 1), np.clip(q[..., 1], 0, h - 1)
+        ok = inside & known[qy, qx]
+        first = ok.argmax(1)
+        hit = ok[np.arange(len(px)), first]
+        found.append(np.where(hit[:, None], rgb[qy[np.arange(len(px)), first], qx[np.arange(len(px)), first]], np.nan))
+        dist.append(np.where(hit, steps[first], np.nan))
+    (c1, c2), (d1, d2) = found, dist
+    first_side = np.isfinite(d1) & ~(np.nan_to_num(d2, nan=np.inf) < d1)  # the nearer side that met the body
+    out[ys, xs] = np.where(first_side[:, None], c1, c2)
+    return out
+
+
+def fill_behind(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, blur: float,
+                first: np.ndarray | None = None) -> np.ndarray:
+    """``rgb`` with ``hole`` coloured from ``first`` where it has a colour (``across_colours``),
+    else from the nearest ``known`` pixels, smoothed inside the hole."""
     from scipy.ndimage import distance_transform_edt
 
     out = rgb.copy()
@@ -178,6 +222,9 @@ def fill_behind(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, blur: floa
         return out
     _, (iy, ix) = distance_transform_edt(~known, return_indices=True)
     near = rgb[iy, ix].astype(np.float32)
+    if first is not None:
+        given = np.isfinite(first).all(-1)
+        near[given] = first[given]
     k = max(3, int(round(blur)) | 1)
     weight = hole.astype(np.float32)
     smooth = cv2.GaussianBlur(near * weight[..., None], (k, k), 0) / np.maximum(
@@ -240,7 +287,19 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     # coloured from the body's own colours, not its outlines (ink)
     source = kept & ~ink & ~roots["right"] & ~roots["left"]  # (an arm's root is the arm's colour)
     source = source if source.any() else kept
-    body_rgb = fill_behind(rgb, source, covered, reach)
+    # first read across each arm: the body going on under it, from both sides (an outline is
+    # skipped there, but a dark area wider than a line, a navy bodice or black tights, is the
+    # body's own colour); what that misses, from the nearest body pixels
+    k = 2 * line_width(mask.shape) + 1
+    lines = ink & ~(cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN,
+                                     cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0)
+    body_colour = kept & ~lines & ~roots["right"] & ~roots["left"]
+    first = np.full(rgb.shape, np.nan, np.float32)
+    for side, chain in chains.items():
+        part = covered & arms[side]
+        if part.any():
+            first[part] = across_colours(rgb, body_colour, part, chain, int(3 * reach) + k)[part]
+    body_rgb = fill_behind(rgb, source, covered, reach, first)
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
 
 

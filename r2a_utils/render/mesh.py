@@ -1,4 +1,4 @@
-"""The mesh renderer (the default "warp" renderer): triangle meshes over the character's
+r"""The mesh renderer (the default "warp" renderer): triangle meshes over the character's
 cut-out, skinned to the skeleton, deformed per frame. It never tears the picture apart.
 
 Once per character:
@@ -16,7 +16,7 @@ Once per character:
    A strand of hair is never in an arm's layer, so it never follows an arm.
 
 Per frame, each part's 2x3 map :math:`M_p` comes from the pose (``bones.bone_transforms``)
-and every vertex moves by linear-blend skinning, :math:`v' = \\sum_p w_p(v)\\, M_p [v; 1]`.
+and every vertex moves by linear-blend skinning, :math:`v' = \sum_p w_p(v)\, M_p [v; 1]`.
 (``deform="arap"`` instead moves handles on the bones and lets as-rigid-as-possible place
 the rest, ``render.arap``: measured against skinning in the README, it folds long skirts.)
 Each part's deformed triangles are rasterised into a triangle-index buffer, each pixel looks

@@ -181,6 +181,33 @@ def test_layers_split_the_arm_from_the_hair_it_lies_on():
     assert not _near(fill, (200, 40, 40)).any()
 
 
+def test_behind_a_forearm_across_a_dark_bodice_the_body_layer_is_the_bodice():
+    """A forearm lying across a navy bodice, below a white blouse: the place it covered is
+    filled across the arm, navy from both sides. The nearest pixel that is not ink would be
+    the blouse: navy is dark enough to count as ink."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    pts = {"nose": (120, 50), "neck": (120, 85), "right_shoulder": (95, 92), "left_shoulder": (145, 92),
+           "right_elbow": (84, 150), "right_wrist": (132, 160), "left_elbow": (160, 140), "left_wrist": (170, 185),
+           "right_hip": (105, 200), "left_hip": (135, 200), "right_knee": (105, 250), "left_knee": (135, 250),
+           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    kps = _keypoints(pts)
+    navy, skin = (25, 30, 70), (240, 200, 180)
+    cv2.rectangle(img, (95, 85), (145, 130), (228, 228, 232), -1)  # blouse
+    cv2.rectangle(img, (95, 131), (145, 205), navy, -1)  # bodice
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
+    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
+    for a, b, width in (("right_shoulder", "right_elbow", 12), ("right_elbow", "right_wrist", 10),
+                        ("left_shoulder", "left_elbow", 12), ("left_elbow", "left_wrist", 10)):
+        cv2.line(img, pts[a], pts[b], skin, width)
+    forearm = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(forearm, (100, 152), (125, 158), 1, 6)  # the forearm's middle, over the bodice
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    under = forearm > 0
+    assert layers.arms["right"][under].mean() > 0.9 and layers.body[under].mean() > 0.95
+    assert _near(layers.body_rgb[under], navy).mean() > 0.9
+
+
 def _bent_arm():
     """A drawing on white: a green dress, the left upper arm hanging down its side and the
     forearm bent out and up to a fist (as anime_green_dress holds hers). Returns (picture, joints)."""
