@@ -277,13 +277,14 @@ def run_animation(video: str | None, character: str | None, joints: str | None =
         cfg = PipelineConfig(renderer=renderer, smoothing=smoothing, gif=True)
         res = animate(video, character, job, cfg, character_joints_file=joints or None, character_mask=mask or None,
                       progress=False, on_progress=report)
-        used = _save_used_joints(res.character_keypoints, character, job)
-        rig = write_rig_files(res, character, job, Path(character).stem, cfg.height, joints=False, mask=False,
-                              sheet=renderer == "warp").get("rig")  # the joints and layers the renderer drew
+        # the joints used (to download and edit) and the rig sheet: the joints and layers the renderer drew
+        files = write_rig_files(res, character, job, Path(character).stem, cfg.height, mask=False,
+                                sheet=renderer == "warp", source="demo")
     except (InputFileError, OSError, ValueError, RuntimeError) as e:
         forget_job(str(job))
         raise gr.Error(plain(e)) from None
-    downloads = [str(p) for p in (res.anime_path, res.composite_path, res.gif_path, used, mask, rig) if p]
+    downloads = [str(p) for p in (res.anime_path, res.composite_path, res.gif_path, files["joints"], mask,
+                                  files.get("rig")) if p]
     msg = f"{res.frames} frames at {res.fps:.2f} fps in {res.seconds['total']:.1f} s."
     if res.notes:
         msg += " " + " ".join(f"Note: {plain(n)}." for n in res.notes)
@@ -302,10 +303,3 @@ def _edited_mask(character: str, value: dict | None, start: np.ndarray | None, j
     if m.shape != (pic.size[1], pic.size[0]) or (pic.alpha is not None and np.array_equal(m, pic.alpha > 127)):
         return None
     return str(MaskEditor(m).save(job / f"{Path(character).stem}.mask.png"))
-
-
-def _save_used_joints(keypoints: np.ndarray, character: str, job: Path) -> str:
-    from r2a_utils.joints import CharacterJoints, save_joints
-
-    pic = _picture(str(character))
-    return str(save_joints(job / f"{Path(character).stem}.joints.json", CharacterJoints(keypoints, pic.size, "demo")))

@@ -6,8 +6,8 @@
   3. the body layer, with the places the arms covered filled in.
   A joint in the wrong place, or a piece of skirt tinted as part of an arm, shows here
   before you watch the video.
-- ``<run>_joints.json``: the joints, when the run found them itself (not from a file you gave).
-- ``<run>_mask.png``: the cut-out (white = character), when the run made one (the picture has no
+- ``<run>.joints.json``: the joints, when the run found them itself (not from a file you gave).
+- ``<run>.mask.png``: the cut-out (white = character), when the run made one (the picture has no
   transparency and you gave no mask).
 
 Fix the joints in the joints editor and the cut-out in the mask editor. Then run again with
@@ -68,10 +68,12 @@ def picture_sheet(picture, keypoints: np.ndarray, mask: np.ndarray | None = None
 
 
 def write_rig_files(result, character: str | os.PathLike, out_dir: str | os.PathLike, stem: str, height: int,
-                    joints: bool = True, mask: bool = True, sheet: bool = True) -> dict[str, Path]:
+                    joints: bool = True, mask: bool = True, sheet: bool = True,
+                    source: str = "found by the kit") -> dict[str, Path]:
     """Write the files of ``result`` (an ``AnimationResult`` of ``character``) into ``out_dir``:
-    ``<stem>_joints.json`` (when ``joints``), ``<stem>_mask.png`` (when ``mask`` and the run
-    made a cut-out) and ``<stem>_rig.png`` (when ``sheet``). The sheet is drawn on the run's
+    ``<stem>.joints.json`` (when ``joints``), ``<stem>.mask.png`` (when ``mask`` and the run
+    made a cut-out) and ``<stem>_rig.png`` (when ``sheet``); ``source`` is written into
+    the joints file. The sheet is drawn on the run's
     canvas, ``height`` pixels high. Every file is written whole. Returns ``{kind: path}``."""
     import cv2
 
@@ -85,10 +87,10 @@ def write_rig_files(result, character: str | os.PathLike, out_dir: str | os.Path
     base = Path(out_dir) / stem
     written: dict[str, Path] = {}
     if joints:
-        written["joints"] = save_joints(f"{base}_joints.json",
-                                        CharacterJoints(result.character_keypoints, picture.size, "found by the kit"))
+        written["joints"] = save_joints(f"{base}.joints.json",
+                                        CharacterJoints(result.character_keypoints, picture.size, source))
     if mask and result.character_mask is not None:
-        written["mask"] = MaskEditor(result.character_mask > 127).save(f"{base}_mask.png")
+        written["mask"] = MaskEditor(result.character_mask > 127).save(f"{base}.mask.png")
     if sheet:
         staged = place_on_canvas(Character(picture, result.character_keypoints, result.character_mask, stem),
                                  result.target_keypoints, height)

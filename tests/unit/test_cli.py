@@ -74,7 +74,7 @@ def test_a_run_leaves_the_joints_and_cut_out_it_made_beside_the_videos(tmp_path,
                  "--character-joints", str(files["joints"]), "--character-mask", str(files["mask"]),
                  "--out", str(again)]) == 0
     assert set(_summary(again)["character_files"]) == {"rig"}
-    assert not list(again.glob("*_joints.json")) and not list(again.glob("*_mask.png"))
+    assert not list(again.glob("*.joints.json")) and not list(again.glob("*.mask.png"))
 
 
 @pytest.mark.parametrize("case,problem", [("missing", "file not found"), ("empty", "empty"),
