@@ -72,9 +72,9 @@ def write_rig_files(result, character: str | os.PathLike, out_dir: str | os.Path
                     source: str = "found by the kit") -> dict[str, Path]:
     """Write the files of ``result`` (an ``AnimationResult`` of ``character``) into ``out_dir``:
     ``<stem>.joints.json`` (when ``joints``), ``<stem>.mask.png`` (when ``mask`` and the run
-    made a cut-out) and ``<stem>_rig.png`` (when ``sheet``); ``source`` is written into
-    the joints file. The sheet is drawn on the run's
-    canvas, ``height`` pixels high. Every file is written whole. Returns ``{kind: path}``."""
+    made a cut-out) and ``<stem>_rig.png`` (when ``sheet``); ``source`` is written into the
+    joints file. The sheet is drawn on the run's canvas, ``height`` pixels high. Every file is
+    written whole, and on a failure none of them is left. Returns ``{kind: path}``."""
     import cv2
 
     from r2a_utils.files import atomic_path
@@ -86,18 +86,23 @@ def write_rig_files(result, character: str | os.PathLike, out_dir: str | os.Path
     picture = load_picture(character)
     base = Path(out_dir) / stem
     written: dict[str, Path] = {}
-    if joints:
-        written["joints"] = save_joints(f"{base}.joints.json",
-                                        CharacterJoints(result.character_keypoints, picture.size, source))
-    if mask and result.character_mask is not None:
-        written["mask"] = MaskEditor(result.character_mask > 127).save(f"{base}.mask.png")
-    if sheet:
-        staged = place_on_canvas(Character(picture, result.character_keypoints, result.character_mask, stem),
-                                 result.target_keypoints, height)
-        image = rig_sheet(staged.reference, staged.character_keypoints, staged.mask)
-        path = Path(f"{base}_rig.png")
-        with atomic_path(path) as tmp:
-            if not cv2.imwrite(str(tmp), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-                raise OSError(f"{path}: could not be written")
-        written["rig"] = path
+    try:
+        if joints:
+            written["joints"] = save_joints(f"{base}.joints.json",
+                                            CharacterJoints(result.character_keypoints, picture.size, source))
+        if mask and result.character_mask is not None:
+            written["mask"] = MaskEditor(result.character_mask > 127).save(f"{base}.mask.png")
+        if sheet:
+            staged = place_on_canvas(Character(picture, result.character_keypoints, result.character_mask, stem),
+                                     result.target_keypoints, height)
+            image = rig_sheet(staged.reference, staged.character_keypoints, staged.mask)
+            path = Path(f"{base}_rig.png")
+            with atomic_path(path) as tmp:
+                if not cv2.imwrite(str(tmp), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+                    raise OSError(f"{path}: could not be written")
+            written["rig"] = path
+    except BaseException:
+        for path in written.values():
+            path.unlink(missing_ok=True)
+        raise
     return written

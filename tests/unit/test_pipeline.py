@@ -173,3 +173,25 @@ def test_the_rig_sheet_is_drawn_on_the_runs_own_canvas(tmp_path):
     assert set(written) == {"rig"}  # the picture has alpha: the run made no cut-out
     sheet = np.asarray(Image.open(written["rig"]))
     assert sheet.shape[0] <= res.size[1] and sheet.shape[1] > 1.5 * sheet.shape[0]
+
+
+def test_rig_files_leave_nothing_when_one_fails(tmp_path, monkeypatch):
+    """The joints file is written first; when the sheet then fails, it goes too."""
+    import r2a_utils.rig_files as rig_files
+    from r2a_utils.pipeline import AnimationResult
+    from r2a_utils.samples import sample_character
+
+    from r2a_utils.joints import load_joints
+
+    character = sample_character()
+
+    joints = load_joints(character.with_suffix(".joints.json")).keypoints
+    res = AnimationResult(tmp_path / "a.mp4", None, 1, 24.0, (256, 384), [], {}, joints, joints[None])
+
+    def broken(*a, **k):
+        raise RuntimeError("no sheet")
+
+    monkeypatch.setattr(rig_files, "rig_sheet", broken)
+    with pytest.raises(RuntimeError, match="no sheet"):
+        rig_files.write_rig_files(res, character, tmp_path, "run", 192)
+    assert not list(tmp_path.iterdir())
