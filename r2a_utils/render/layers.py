@@ -173,6 +173,20 @@ def _body_piece(body: np.ndarray, kps: np.ndarray) -> np.ndarray:
     return np.isin(labels, sorted(keep))
 
 
+def _across_bones(px: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """For points ``px (N, 2)``: the index of the arm bone each lies nearest ``(N,)``, and each
+    bone's unit normal ``(3, 2)`` (the hand lies along the forearm; zero for a bone under a
+    pixel long)."""
+    nearest = np.argmin(np.stack([segment_distance(px, a, b) for a, b in chain]), axis=0)
+    normals = np.zeros((len(chain), 2))
+    for i, (a, b) in enumerate(chain):
+        d = (b - a) if i < 2 else (chain[1][1] - chain[1][0])
+        length = float(np.linalg.norm(d))
+        if length >= 1:
+            normals[i] = (-d[1] / length, d[0] / length)
+    return nearest, normals
+
+
 def across_colours(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]],
                    limit: int) -> np.ndarray:
     """Colours ``(H, W, 3)`` (NaN where none) for an arm's ``hole`` pixels, read *across* the
@@ -186,15 +200,11 @@ def across_colours(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, chain: 
     if not len(xs):
         return out
     px = np.stack([xs, ys], 1).astype(np.float64)
-    nearest = np.argmin(np.stack([segment_distance(px, a, b) for a, b in chain]), axis=0)
-    normals = []
-    for i, (a, b) in enumerate(chain):
-        d = (b - a) if i < 2 else (chain[1][1] - chain[1][0])
-        length = max(float(np.linalg.norm(d)), 1e-6)
-        normals.append(np.array([-d[1], d[0]]) / length)
-    n = np.stack(normals)[nearest]
+    nearest, normals = _across_bones(px, chain)
+    n = normals[nearest]
     h, w = known.shape
     steps = np.arange(1, limit + 1, dtype=np.float64)
+    rows = np.arange(len(px))
     found, dist = [], []
     for sign in (1.0, -1.0):
         q = np.round(px[:, None, :] + sign * steps[None, :, None] * n[:, None, :]).astype(int)
@@ -202,8 +212,8 @@ def across_colours(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, chain: 
         qx, qy = np.clip(q[..., 0], 0, w - 1), np.clip(q[..., 1], 0, h - 1)
         ok = inside & known[qy, qx]
         first = ok.argmax(1)
-        hit = ok[np.arange(len(px)), first]
-        found.append(np.where(hit[:, None], rgb[qy[np.arange(len(px)), first], qx[np.arange(len(px)), first]], np.nan))
+        hit = ok[rows, first]
+        found.append(np.where(hit[:, None], rgb[qy[rows, first], qx[rows, first]], np.nan))
         dist.append(np.where(hit, steps[first], np.nan))
     (c1, c2), (d1, d2) = found, dist
     first_side = np.isfinite(d1) & ~(np.nan_to_num(d2, nan=np.inf) < d1)  # the nearer side that met the body
@@ -319,12 +329,11 @@ def closed_across(body: np.ndarray, arm: np.ndarray, chain: list[tuple[np.ndarra
     x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, arm.shape[1])
     crop = body[y0:y1, x0:x1].astype(np.uint8)
     px = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), -1).reshape(-1, 2).astype(np.float64)
-    nearest = np.argmin(np.stack([segment_distance(px, a, b) for a, b in chain]), axis=0).reshape(crop.shape)
-    for i, (a, b) in enumerate(chain):
-        d = (b - a) if i < 2 else (chain[1][1] - chain[1][0])  # the hand lies along the forearm
-        if np.linalg.norm(d) < 1:
+    nearest, normals = _across_bones(px, chain)
+    nearest = nearest.reshape(crop.shape)
+    for i, n in enumerate(normals):
+        if not n.any():  # a bone under a pixel long
             continue
-        n = np.array([-d[1], d[0]]) / np.linalg.norm(d)
         line = np.zeros((k, k), np.uint8)
         c = k // 2
         cv2.line(line, (int(round(c - c * n[0])), int(round(c - c * n[1]))),

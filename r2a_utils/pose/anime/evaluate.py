@@ -176,9 +176,9 @@ class PredictionsFile:
         self.poses: dict[str, np.ndarray] = {}
         width = 1 + 2 * len(PREDICTIONS_CSV_JOINTS)
         for n, line in enumerate(lines, 1):
-            cells = [c.strip() for c in line.split(",")]
             if not line.strip():
                 continue
+            cells = [c.strip() for c in line.split(",")]
             if len(cells) != width:
                 raise KeypointError(f"{self.path}, line {n}: expected a file name and {width - 1} coordinates "
                                     f"(x, y of {len(PREDICTIONS_CSV_JOINTS)} joints), got {len(cells) - 1} values")
