@@ -22,6 +22,7 @@ import numpy as np
 
 from r2a_utils.skeleton import BODY_JOINTS, J
 
+TORSO_SHRINK = 0.15  # the torso quadrilateral (always figure), shrunk towards its middle by this share
 # bones drawn as thick strokes to seed the cut-out: (parent, child)
 _SEED_BONES = (("right_shoulder", "neck"), ("left_shoulder", "neck"), ("right_hip", "neck"), ("left_hip", "neck"),
                ("nose", "neck"), ("right_hip", "right_knee"), ("left_hip", "left_knee"),
@@ -241,6 +242,18 @@ def _draw_bones(canvas: np.ndarray, keypoints: np.ndarray, value: int, width: in
     return canvas
 
 
+def _torso(canvas: np.ndarray, keypoints: np.ndarray, value: int, share: float = TORSO_SHRINK) -> np.ndarray:
+    """The torso (shoulders and hips) drawn on ``canvas`` as a filled quadrilateral, shrunk
+    towards its middle by ``share``; nothing without all four joints. Between the shoulders
+    and the hips there is only the figure, whatever the background behind it: GrabCut must
+    not cut through a white shirt in front of a white fence."""
+    quad = keypoints[[J["right_shoulder"], J["left_shoulder"], J["left_hip"], J["right_hip"]], :2]
+    if np.isfinite(quad).all():
+        quad = quad + share * (quad.mean(0) - quad)
+        cv2.fillPoly(canvas, [np.round(quad).astype(np.int32)], value)
+    return canvas
+
+
 def _bone_distance(shape: tuple[int, int], keypoints: np.ndarray) -> np.ndarray:
     """Distance ``(H, W)`` from every pixel to the nearest of the ``_SEED_BONES``."""
     return cv2.distanceTransform(_draw_bones(np.full(shape, 255, np.uint8), keypoints, 0, 1), cv2.DIST_L2, 5)
@@ -373,8 +386,10 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray, person: bool = True) 
     m = _keep_neck_piece((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), keypoints)
     m = fill_small_holes(_restore_enclosed(m, rgb), share=SPECK)
     # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
-    # of exactly the background colour. (A large white costume on a white page needs a mask.)
-    bg_like = (np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12) & m
+    # of exactly the background colour, but never inside the torso (a shirt shaded in the
+    # sky's grey-blue). (A large white costume on a white page needs a mask.)
+    torso = _torso(np.zeros((h, w), np.uint8), keypoints, 1) > 0
+    bg_like = (np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12) & m & ~torso
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bg_like.astype(np.uint8))
     for i in range(1, n):
         if stats[i, cv2.CC_STAT_AREA] > 0.015 * m.sum():
