@@ -386,10 +386,13 @@ def grabcut_cutout(rgb: np.ndarray, keypoints: np.ndarray, person: bool = True) 
     m = _keep_neck_piece((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD), keypoints)
     m = fill_small_holes(_restore_enclosed(m, rgb), share=SPECK)
     # GrabCut closes background pockets (between an arm and the body): drop sizeable patches
-    # of exactly the background colour, but never inside the torso (a shirt shaded in the
-    # sky's grey-blue). (A large white costume on a white page needs a mask.)
+    # of exactly the background colour, but not inside a torso drawn in other colours too (a
+    # shirt shaded in the sky's grey-blue). (A large white costume on a white page needs a mask.)
+    bg_like = np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12
     torso = _torso(np.zeros((h, w), np.uint8), keypoints, 1) > 0
-    bg_like = (np.abs(rgb.astype(np.int16) - np.median(_border(rgb), axis=0)).sum(-1) < 12) & m & ~torso
+    if torso.any() and bg_like[torso].mean() < 0.5:
+        bg_like &= ~torso
+    bg_like &= m
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bg_like.astype(np.uint8))
     for i in range(1, n):
         if stats[i, cv2.CC_STAT_AREA] > 0.015 * m.sum():
