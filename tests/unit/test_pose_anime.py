@@ -229,8 +229,16 @@ def test_merging_the_network_and_the_human_model_joint_by_joint():
     network[:, 2] = 0.3
     merged = merge_poses(network, human, (200, 300))
     assert np.allclose(merged, human)  # the human model's pose where the network is unsure
-    network[J["right_wrist"], 2] = 0.9  # ... but a joint the network is sure of is the network's
+    network[J["right_wrist"], 2] = 0.9  # ... but a joint the network is sure of is the network's,
+    network[J["right_elbow"], :2] = human[J["right_elbow"], :2] + 3  # when it hangs from the same elbow
     assert np.allclose(merge_poses(network, human, (200, 300))[J["right_wrist"]], network[J["right_wrist"]])
+    # a network that misread the figure (its whole arm squeezed up into the chest) and is sure
+    # of one wrist: that wrist hangs from nothing the merged arm has, mediapipe's is kept
+    squeezed = network.copy()
+    squeezed[[J["right_elbow"], J["right_wrist"]], :2] = (human[[J["right_elbow"], J["right_wrist"]], :2]
+                                                         + human[J["right_shoulder"], :2]) / 2
+    merged = merge_poses(squeezed, human, (200, 300))
+    assert np.allclose(merged[J["right_wrist"]], human[J["right_wrist"]])
     unsure = human.copy()
     unsure[J["left_elbow"], 2] = 0.3
     assert merge_poses(network, unsure, (200, 300)) is None  # an arm mediapipe hardly sees: not used

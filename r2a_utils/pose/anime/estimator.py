@@ -215,6 +215,8 @@ def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], h
       consistently and disagree (mediapipe mirrors some anime faces);
     - a joint the network is sure of (heatmap peak >= ``keep_network``) keeps the network's
       place: that is the network on stylised characters, where mediapipe guesses human ones;
+      an elbow, wrist, knee or ankle only when it hangs from the joint kept above it
+      (``_hangs_from_kept``);
     - knees and ankles: mediapipe's when it sees them (visibility >= 0.5) or when they lie
       beyond the picture's edge (``size`` = (width, height)): a figure cut at the thighs; the
       network's otherwise, if it hangs them from the same hip (``_same_hip``).
@@ -239,9 +241,27 @@ def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], h
                     or not _same_hip(network, human, j)):
                 continue
             out[j] = network[j]
-        elif sure[j] and j in UPPER_BODY + LOWER_LEGS:
+        elif sure[j] and j in UPPER_BODY + LOWER_LEGS and _hangs_from_kept(network, out, j):
             out[j] = network[j]
     return out
+
+
+# the joint a limb joint hangs from: elbow <- shoulder, wrist <- elbow, knee <- hip, ankle <- knee
+_PARENT = {J[f"{s}_{c}"]: J[f"{s}_{p}"] for s in ("right", "left")
+           for c, p in (("elbow", "shoulder"), ("wrist", "elbow"), ("knee", "hip"), ("ankle", "knee"))}
+
+
+def _hangs_from_kept(network: np.ndarray, merged: np.ndarray, j: int) -> bool:
+    """Whether the network's joint ``j`` hangs from the joint the merge keeps for its parent:
+    the network places that parent within half its own bone (parent to ``j``) of the merged
+    one. A network that misread the figure (a whole skeleton squeezed into the blouse of a
+    figure cut at the thighs) can still be sure of one wrist, which then sits on nothing the
+    merged arm has."""
+    if j not in _PARENT:
+        return True
+    parent = _PARENT[j]
+    bone = np.linalg.norm(network[j, :2] - network[parent, :2])
+    return bool(np.linalg.norm(network[parent, :2] - merged[parent, :2]) <= 0.5 * bone)
 
 
 def _same_hip(network: np.ndarray, human: np.ndarray, j: int) -> bool:
