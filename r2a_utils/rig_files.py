@@ -32,7 +32,7 @@ def rig_sheet(reference: np.ndarray, keypoints: np.ndarray, mask: np.ndarray | N
     layers and the body layer as ``render.layers.split_layers`` makes them, so they are the
     ones the mesh renderer draws. The sheet is cropped to the figure and its joints."""
     from r2a_utils.render.base import cut_reference
-    from r2a_utils.render.layers import layer_preview, split_layers
+    from r2a_utils.render.layers import split_layers
     from r2a_utils.viz import draw_skeleton, side_by_side
 
     rgb, _, kps, cut = cut_reference(reference, keypoints, mask)
@@ -48,6 +48,19 @@ def rig_sheet(reference: np.ndarray, keypoints: np.ndarray, mask: np.ndarray | N
     x1, y1 = int(min(hi[0] + pad, w)), int(min(hi[1] + pad, h))
     panels = {"joints": joints, "arm layers": tinted, "body layer": body}
     return side_by_side({k: v[y0:y1, x0:x1] for k, v in panels.items()}, height=y1 - y0)
+
+
+def layer_preview(rgb: np.ndarray, mask: np.ndarray, layers) -> tuple[np.ndarray, np.ndarray]:
+    """Two pictures for looking at a split (``render.layers.Layers``): the cut-out with the right arm's layer tinted red
+    and the left's blue, and the body layer alone (its fills included) on white."""
+    tinted = rgb.astype(np.float32)
+    tinted[~mask] = 255
+    for side, colour in (("right", (220, 40, 40)), ("left", (40, 80, 230))):
+        a = layers.arms[side]
+        tinted[a] = 0.45 * tinted[a] + 0.55 * np.array(colour, np.float32)
+    body = layers.body_rgb.copy()
+    body[~layers.body] = 255
+    return tinted.astype(np.uint8), body
 
 
 def picture_sheet(picture, keypoints: np.ndarray, mask: np.ndarray | None = None, height: int = 384) -> np.ndarray:

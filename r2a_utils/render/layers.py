@@ -13,7 +13,9 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    colour beyond it is crossed) or the cut-out ends; on each side, the reach at :math:`t`
    along the bone is the median of the walks around it, :math:`r_\pm(t)`, clipped to
    :math:`[0.025L, 0.3L]` (:math:`L` the arm's length) and short of the spine and the leg
-   bones. The ink (dark lines) next to the band joins it: the arm keeps its outline.
+   bones. A dark area the band reached into beside the bones that lies mostly outside it
+   (a navy bodice under a white forearm) goes back to the body; the ink (dark lines) next
+   to the band joins it: the arm keeps its outline.
 2. **Shoulders stay joined.** The arm's root (around the shoulder joint, the first share of
    the upper arm) is in both layers. The arm turns about the shoulder joint, so its root
    stays over the shoulder the body keeps: the arm never comes off, and nothing of the body
@@ -45,8 +47,8 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
-from r2a_utils.render.reach import (INK, SAMPLES, across_width, colour_at, leg_bands, limb_reach, line_width, room,
-                                    walk, within)
+from r2a_utils.render.reach import (INK, SAMPLES, across_width, colour_at, leg_bands, limb_reach,
+                                    line_width, room, walk, within)
 from r2a_utils.skeleton import J
 
 SIDES = ("right", "left")
@@ -256,13 +258,19 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
         hands[side] = hand & arms[side]
         taken |= arms[side]
-    # the arm's outline goes with it: the band grows into the ink (dark lines) beside it, as
-    # far as an outline is thick
     brightness = rgb.astype(np.int32).sum(-1)
     ink = brightness < INK * np.median(brightness[mask]) if mask.any() else np.zeros_like(mask)
+    # dark areas wider than a line (a navy bodice, black tights) are not outlines
+    k = 2 * line_width(mask.shape) + 1
+    wide = cv2.morphologyEx((ink & mask).astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+    lines = ink & ~wide
+    given_back = _give_back_dark_body(arms, roots, wide, mask, chains)
+    # the arm's outline goes with it: the band grows into the ink (dark lines) beside it, as
+    # far as an outline is thick
     for side in SIDES:
         if arms[side].any():
-            free = mask & ink & ~roots[side] & ~arms["left" if side == "right" else "right"]
+            free = mask & ink & ~given_back & ~roots[side] & ~arms["left" if side == "right" else "right"]
             for _ in range(max(2, int(round(0.008 * max(mask.shape))))):
                 arms[side] |= (cv2.dilate(arms[side].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & free
     # slivers the band left along an arm (its outline's soft edge) go with the arm
@@ -300,9 +308,6 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     # first read across each arm: the body going on under it, from both sides (an outline is
     # skipped there, but a dark area wider than a line, a navy bodice or black tights, is the
     # body's own colour); what that misses, from the nearest body pixels
-    k = 2 * line_width(mask.shape) + 1
-    lines = ink & ~(cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN,
-                                     cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0)
     body_colour = kept & ~lines & ~roots["right"] & ~roots["left"]
     first = np.full(rgb.shape, np.nan, np.float32)
     for side, chain in chains.items():
@@ -311,6 +316,43 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
             first[part] = across_colours(rgb, body_colour, part, chain, int(3 * reach) + k)[part]
     body_rgb = fill_behind(rgb, source, covered, reach, first)
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
+
+
+def _give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray], wide: np.ndarray,
+                         mask: np.ndarray, chains: dict) -> np.ndarray:
+    """An arm's band gives back the dark areas it reached into beside its bones and that lie
+    mostly outside it: a white forearm across a navy bodice, a hand resting on a black skirt,
+    leave the bodice and the skirt to the body. A dark area the arm's bones run through (a
+    dark sleeve, even one of a piece with a jacket of its colour) or mostly inside the band
+    (a glove) stays the arm's. Returns the dark areas given back (the arms' outlines do not
+    grow into them)."""
+    anywhere = arms["right"] | arms["left"]
+    given = np.zeros_like(mask)
+    n, labels = cv2.connectedComponents(wide.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return given
+    outside = np.bincount(labels[mask & ~anywhere], minlength=n)
+    h, w = mask.shape
+    for side, chain in chains.items():
+        arm = arms[side]
+        if not arm.any():
+            continue
+        inside = np.bincount(labels[arm], minlength=n)
+        bones = np.concatenate([a + np.linspace(0, 1, 30)[:, None] * (b - a) for a, b in chain[:2]])
+        bones = np.round(bones).astype(int)
+        bones = bones[(bones >= 0).all(1) & (bones[:, 0] < w) & (bones[:, 1] < h)]
+        along = np.bincount(labels[bones[:, 1], bones[:, 0]], minlength=n)
+        back = np.isin(labels, [i for i in range(1, n) if inside[i] and outside[i] > inside[i]
+                                and along[i] < 0.2 * len(bones)])
+        if not (back & arms[side]).any():
+            continue
+        given |= back & arms[side]
+        # what that leaves apart from the arm's bones and root (a fingertip beside a dark
+        # glove given back) goes to the body too: an arm's layer is one piece along its bones
+        _, left = cv2.connectedComponents(((arms[side] | roots[side]) & ~back).astype(np.uint8), connectivity=8)
+        on = left[bones[:, 1], bones[:, 0]]
+        arms[side] &= np.isin(left, on[on > 0])
+    return given
 
 
 def closed_across(body: np.ndarray, arm: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -355,16 +397,3 @@ def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:
             if 0 <= x < w and 0 <= y < h and piece[y, x]:
                 return True
     return False
-
-
-def layer_preview(rgb: np.ndarray, mask: np.ndarray, layers: Layers) -> tuple[np.ndarray, np.ndarray]:
-    """Two pictures for looking at a split: the cut-out with the right arm's layer tinted red
-    and the left's blue, and the body layer alone (its fills included) on white."""
-    tinted = rgb.astype(np.float32)
-    tinted[~mask] = 255
-    for side, colour in (("right", (220, 40, 40)), ("left", (40, 80, 230))):
-        a = layers.arms[side]
-        tinted[a] = 0.45 * tinted[a] + 0.55 * np.array(colour, np.float32)
-    body = layers.body_rgb.copy()
-    body[~layers.body] = 255
-    return tinted.astype(np.uint8), body

@@ -181,7 +181,7 @@ def test_layers_split_the_arm_from_the_hair_it_lies_on():
     assert not _near(fill, (200, 40, 40)).any()
 
 
-def test_behind_a_forearm_across_a_dark_bodice_the_body_layer_is_the_bodice():
+def test_behind_a_forearm_across_a_dark_bodice_the_body_layer_is_the_bodice(measured):
     """A forearm lying across a navy bodice, below a white blouse: the place it covered is
     filled across the arm, navy from both sides. The nearest pixel that is not ink would be
     the blouse: navy is dark enough to count as ink."""
@@ -206,6 +206,13 @@ def test_behind_a_forearm_across_a_dark_bodice_the_body_layer_is_the_bodice():
     under = forearm > 0
     assert layers.arms["right"][under].mean() > 0.9 and layers.body[under].mean() > 0.95
     assert _near(layers.body_rgb[under], navy).mean() > 0.9
+    # the arm's layer is the arm (and its rim): the bodice beside it stays the body's
+    drawn = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(drawn, pts["right_elbow"], pts["right_wrist"], 1, 10 + 2 * 3)
+    bodice = _near(img, navy) & (drawn == 0)
+    taken = (layers.arms["right"] & bodice).sum()
+    measured(f"forearm across a navy bodice: {taken} bodice pixels in the arm's layer ({bodice.sum()} in all)")
+    assert taken < 0.02 * bodice.sum()
 
 
 def _bent_arm():
