@@ -51,8 +51,9 @@ def rig_sheet(reference: np.ndarray, keypoints: np.ndarray, mask: np.ndarray | N
 
 
 def layer_preview(rgb: np.ndarray, mask: np.ndarray, layers) -> tuple[np.ndarray, np.ndarray]:
-    """Two pictures for looking at a split (``render.layers.Layers``): the cut-out with the right arm's layer tinted red
-    and the left's blue, and the body layer alone (its fills included) on white."""
+    """Two pictures for looking at a split (``render.layers.Layers``): the cut-out with the
+    right arm's layer tinted red and the left's blue, and the body layer alone (its fills
+    included) on white."""
     tinted = rgb.astype(np.float32)
     tinted[~mask] = 255
     for side, colour in (("right", (220, 40, 40)), ("left", (40, 80, 230))):

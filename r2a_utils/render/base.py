@@ -45,7 +45,8 @@ def check_reference(reference: np.ndarray, reference_kps: np.ndarray) -> tuple[n
 
 def cut_reference(reference: np.ndarray, reference_kps: np.ndarray, mask: np.ndarray | None = None):
     """A renderer's start: the checked picture split into ``(rgb, alpha or None)``, its joints,
-    and the character's cut-out ``(H, W)`` bool (``mask``, alpha, or found in the picture)."""
+    and the character's cut-out ``(H, W)`` bool (``mask``, alpha, or found in the picture),
+    without the small pieces that hang on it by a one-pixel line (``drop_hairline_pieces``)."""
     ref, kps = check_reference(reference, reference_kps)
     rgb, alpha = ref[..., :3], (ref[..., 3] if ref.shape[2] == 4 else None)
     cut = character_mask(rgb, alpha, kps, mask)
