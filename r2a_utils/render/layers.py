@@ -130,8 +130,10 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     near = inside[0] | inside[1] | inside[2]
     at_hand = inside[2]
     neck, nose = kps[J["neck"], :2].astype(np.float64), kps[J["nose"], :2].astype(np.float64)
-    if np.isfinite(neck).all() and np.isfinite(nose).all():  # the face is never the arm's (a hand before it is)
-        near &= at_hand | (np.linalg.norm(px - nose, axis=1) > 0.9 * np.linalg.norm(nose - neck))
+    if np.isfinite(neck).all() and np.isfinite(nose).all():
+        # the face is never the arm's: a hand before it keeps only its palm (HAND_SHARE[0] of the forearm)
+        palm = np.linalg.norm(px - w, axis=1) < HAND_SHARE[0] * np.linalg.norm(w - e)
+        near &= (at_hand & palm) | (np.linalg.norm(px - nose, axis=1) > 0.9 * np.linalg.norm(nose - neck))
     upper = max(float(np.linalg.norm(e - s)), 1e-6)
     at_root = (px - s) @ ((e - s) / upper) < ROOT_SHARE * upper
     band, root, hand = (np.zeros((h, wd), bool) for _ in range(3))
@@ -334,10 +336,9 @@ def _give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarra
     outside = np.bincount(labels[mask & ~anywhere], minlength=n)
     h, w = mask.shape
     for side, chain in chains.items():
-        arm = arms[side]
-        if not arm.any():
+        if not arms[side].any():
             continue
-        inside = np.bincount(labels[arm], minlength=n)
+        inside = np.bincount(labels[arms[side]], minlength=n)
         bones = np.concatenate([a + np.linspace(0, 1, 30)[:, None] * (b - a) for a, b in chain[:2]])
         bones = np.round(bones).astype(int)
         bones = bones[(bones >= 0).all(1) & (bones[:, 0] < w) & (bones[:, 1] < h)]

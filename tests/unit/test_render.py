@@ -215,6 +215,37 @@ def test_behind_a_forearm_across_a_dark_bodice_the_body_layer_is_the_bodice(meas
     assert taken < 0.02 * bodice.sum()
 
 
+def test_hands_under_the_chin_leave_the_face_to_the_body():
+    """Forearms folded up to the chin (1201191): the hand beyond the wrist has the face's
+    colour, and used to take the lower face into the arm's layer; in motion the face tore.
+    Before the face, a hand keeps only its palm."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    skin, ink = (250, 220, 190), (40, 30, 30)
+    pts = {"nose": (120, 50), "neck": (120, 88), "right_shoulder": (92, 95), "left_shoulder": (148, 95),
+           "right_elbow": (86, 160), "right_wrist": (108, 72), "left_elbow": (154, 160), "left_wrist": (132, 72),
+           "right_hip": (105, 200), "left_hip": (135, 200), "right_knee": (105, 250), "left_knee": (135, 250),
+           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    kps = _keypoints(pts)
+    cv2.rectangle(img, (92, 88), (148, 205), (228, 228, 232), -1)  # blouse
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
+    cv2.circle(img, pts["nose"], 30, ink, -1)
+    cv2.circle(img, pts["nose"], 28, skin, -1)  # the face
+    for side in ("right", "left"):
+        for a, b in ((f"{side}_shoulder", f"{side}_elbow"), (f"{side}_elbow", f"{side}_wrist")):
+            cv2.line(img, pts[a], pts[b], ink, 14)
+            cv2.line(img, pts[a], pts[b], skin, 10)
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    yy, xx = np.mgrid[0:320, 0:240]
+    face = np.hypot(xx - 120, yy - 50) < 28
+    for side in ("right", "left"):
+        w, e = np.array(pts[f"{side}_wrist"]), np.array(pts[f"{side}_elbow"])
+        face &= np.hypot(xx - w[0], yy - w[1]) > 0.15 * np.linalg.norm(w - e) + 6  # the palms (and their rim)
+    taken = (layers.arms["right"] | layers.arms["left"]) & face
+    assert layers.arms["right"].any() and layers.arms["left"].any()
+    assert taken.sum() < 0.05 * face.sum(), f"{taken.sum()} of the face's {face.sum()} pixels went with the hands"
+
+
 def _bent_arm():
     """A drawing on white: a green dress, the left upper arm hanging down its side and the
     forearm bent out and up to a fist (as anime_green_dress holds hers). Returns (picture, joints)."""
