@@ -259,7 +259,7 @@ def place_on_canvas(character: Character, targets: np.ndarray, height: int) -> S
     border = (255, 255, 255, 0) if pic.alpha is not None else (255, 255, 255)
     ref = place_image(pic.reference(), place, size, border, interpolation=cv2.INTER_AREA)
     mask = None if character.mask is None else place_image(character.mask, place, size, 0,  # padding: background
-                                                            interpolation=cv2.INTER_NEAREST)
+                                                            interpolation=cv2.INTER_AREA)  # coverage; >127 is in
     # without transparency the renderer gets RGB and the cut-out (the background must not move)
     return Staging(ref, mask, place.apply(character.keypoints), place.apply(targets), size)
 

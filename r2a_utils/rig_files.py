@@ -75,7 +75,7 @@ def picture_sheet(picture, keypoints: np.ndarray, mask: np.ndarray | None = None
     size = (max(1, round(picture.size[0] * k)), max(1, round(picture.size[1] * k)))
     reference = cv2.resize(picture.reference(), size, interpolation=cv2.INTER_AREA)
     small = None if mask is None else cv2.resize(np.where(np.asarray(mask) > 0, 255, 0).astype(np.uint8), size,
-                                                 interpolation=cv2.INTER_NEAREST)
+                                                 interpolation=cv2.INTER_AREA)  # as a run places it
     kps = np.array(keypoints, np.float64)
     kps[:, :2] *= k
     return rig_sheet(reference, kps, small)
