@@ -109,6 +109,31 @@ def test_mesh_renderer_on_a_drawing_with_motion_capture(shared, measured):
     assert rep["torn"] == 0 and rep["notch_share"] < rep["rest_notch_share"] + 0.0025
 
 
+def test_drawn_char1_at_animated_drawings_size_has_its_notch_level(shared, measured):
+    """Issue 15's measure, framed as AnimatedDrawings renders it: drawn_char1 x dab.bvh (every
+    3rd frame) at 500x500, the drawing with half its width of room on each side and every pose
+    in the frame. AnimatedDrawings measured 0.18% notches; the issue asks for <= 0.25%. The
+    drawing must be shrunk by averaging its pixels (``place_image``): bilinear sampling left a
+    jagged outline, 0.27%."""
+    from r2a_utils.canvas import fit_box, place_image
+    from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
+    from r2a_utils.joints import load_animated_drawing
+    from r2a_utils.normalize import normalize_to_character
+
+    rgba, kps = load_animated_drawing(shared / "characters" / "drawn_char1", room=0.5)
+    m = bvh_to_motion(parse_bvh(shared / "bvh" / "fair1" / "dab.bvh"))
+    targets = normalize_to_character(m.joints[..., :2], kps)[::3]
+    h, w = rgba.shape[0] / 2, rgba.shape[1] / 2  # the drawing's own size (room 0.5 on each side)
+    top, left = 0.5 * h, 0.5 * w - w / 2
+    xy = np.concatenate([targets[..., :2].reshape(-1, 2), [[left, top], [left + 2 * w, top + h]]])
+    place = fit_box((*xy.min(0), *xy.max(0)), (500, 500), 0.03)
+    r = MeshRenderer(place_image(rgba, place, (500, 500)), place.apply(kps))
+    rep = tear_report((r.render(t) for t in place.apply(targets)), r.render(place.apply(kps)))
+    measured(f"drawn_char1 x dab at 500x500 (every 3rd frame): torn {rep['torn']}/{rep['frames']}, notches "
+             f"{100 * rep['notch_share']:.3f}% (rest {100 * rep['rest_notch_share']:.3f}%)")
+    assert rep["torn"] == 0 and rep["notch_share"] <= 0.0025
+
+
 def test_a_thin_stroke_folded_over_stays_whole(shared):
     """drawn_char4's arms are single pencil strokes. In frame 144 of dab.bvh a bent arm folds
     its mesh over itself, and the grid cells' empty margins, drawn last, hid the stroke under
