@@ -14,8 +14,9 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    along the bone is the median of the walks around it, :math:`r_\pm(t)`, clipped to
    :math:`[0.025L, 0.3L]` (:math:`L` the arm's length) and short of the spine and the leg
    bones. A dark area the band reached into beside the bones that lies mostly outside it
-   (a navy bodice under a white forearm) goes back to the body; the ink (dark lines) next
-   to the band joins it: the arm keeps its outline.
+   (a navy bodice under a white forearm) goes back to the body, unless it is a prop in the
+   hand (``render.props``); the ink (dark lines) next to the band joins it: the arm keeps
+   its outline.
 2. **Shoulders stay joined.** The arm's root (around the shoulder joint, the first share of
    the upper arm) is in both layers. The arm turns about the shoulder joint, so its root
    stays over the shoulder the body keeps: the arm never comes off, and nothing of the body
@@ -47,6 +48,7 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
+from r2a_utils.render.props import give_back_dark_body
 from r2a_utils.render.reach import (INK, SAMPLES, across_width, colour_at, leg_bands, limb_reach,
                                     line_width, room, walk, within)
 from r2a_utils.skeleton import J
@@ -267,7 +269,7 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     wide = cv2.morphologyEx((ink & mask).astype(np.uint8), cv2.MORPH_OPEN,
                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
     lines = ink & ~wide
-    given_back = _give_back_dark_body(arms, roots, wide, mask, chains)
+    given_back = give_back_dark_body(arms, roots, wide, mask, chains, kps)
     # the arm's outline goes with it: the band grows into the ink (dark lines) beside it, as
     # far as an outline is thick
     for side in SIDES:
@@ -318,42 +320,6 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
             first[part] = across_colours(rgb, body_colour, part, chain, int(3 * reach) + k)[part]
     body_rgb = fill_behind(rgb, source, covered, reach, first)
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
-
-
-def _give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray], wide: np.ndarray,
-                         mask: np.ndarray, chains: dict) -> np.ndarray:
-    """An arm's band gives back the dark areas it reached into beside its bones and that lie
-    mostly outside it: a white forearm across a navy bodice, a hand resting on a black skirt,
-    leave the bodice and the skirt to the body. A dark area the arm's bones run through (a
-    dark sleeve, even one of a piece with a jacket of its colour) or mostly inside the band
-    (a glove) stays the arm's. Returns the dark areas given back (the arms' outlines do not
-    grow into them)."""
-    anywhere = arms["right"] | arms["left"]
-    given = np.zeros_like(mask)
-    n, labels = cv2.connectedComponents(wide.astype(np.uint8), connectivity=8)
-    if n <= 1:
-        return given
-    outside = np.bincount(labels[mask & ~anywhere], minlength=n)
-    h, w = mask.shape
-    for side, chain in chains.items():
-        if not arms[side].any():
-            continue
-        inside = np.bincount(labels[arms[side]], minlength=n)
-        bones = np.concatenate([a + np.linspace(0, 1, 30)[:, None] * (b - a) for a, b in chain[:2]])
-        bones = np.round(bones).astype(int)
-        bones = bones[(bones >= 0).all(1) & (bones[:, 0] < w) & (bones[:, 1] < h)]
-        along = np.bincount(labels[bones[:, 1], bones[:, 0]], minlength=n)
-        back = np.isin(labels, [i for i in range(1, n) if inside[i] and outside[i] > inside[i]
-                                and along[i] < 0.2 * len(bones)])
-        if not (back & arms[side]).any():
-            continue
-        given |= back & arms[side]
-        # what that leaves apart from the arm's bones and root (a fingertip beside a dark
-        # glove given back) goes to the body too: an arm's layer is one piece along its bones
-        _, left = cv2.connectedComponents(((arms[side] | roots[side]) & ~back).astype(np.uint8), connectivity=8)
-        on = left[bones[:, 1], bones[:, 0]]
-        arms[side] &= np.isin(left, on[on > 0])
-    return given
 
 
 def closed_across(body: np.ndarray, arm: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
