@@ -219,6 +219,7 @@ class MeshRenderer:
         # (each layer keeps the soft rim of the picture's alpha next to it: edges stay smooth)
         self.sources = [_premultiplied(self.layers.body_rgb, a * _with_rim(self.layers.body, self.mask)),
                         _premultiplied(rgb, a * _with_rim(arms, self.mask))]
+        self._blurred = {0.0: self.sources}
         meshes = [self._body_mesh()] + [self._arm_mesh(side) for side in SIDES]
         verts, tris, wts, layer_of, offset = [], [], [], [], 0
         self._arap = []  # (vertex slice, Arap, the parts its handles follow) per layer, with deform="arap"
@@ -276,14 +277,14 @@ class MeshRenderer:
                     pin_parts.append(PARTS.index(part))
         return where, Arap(v, t, np.array(pins, np.int64)), np.array(pin_parts, np.int64)
 
-    def deform(self, target_kps: np.ndarray) -> np.ndarray:
+    def deform(self, target_kps: np.ndarray, maps: np.ndarray | None = None) -> np.ndarray:
         """Vertex positions ``(V, 2)`` in the target pose (linear-blend skinning).
 
         Skinning is linear in the maps, so each vertex's blended map is ``weights @ maps``.
         With ``deform="arap"`` the skinned positions are only the starting guess: each layer's
         handles go where their bones put them and ARAP places the rest (``render.arap``).
         """
-        maps = part_maps(self.ref_kps, target_kps)
+        maps = part_maps(self.ref_kps, target_kps) if maps is None else maps  # (parts, 2, 3)
         m = (self.weights @ maps.reshape(-1, 6)).reshape(-1, 2, 3)
         moved = np.einsum("vij,vj->vi", m[:, :, :2], self.vertices) + m[:, :, 2]
         scale = np.sqrt(abs(np.linalg.det(maps[PARTS.index("torso"), :, :2])))  # the figure's change of size
@@ -311,6 +312,16 @@ class MeshRenderer:
         return cv2.remap(source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(0, 0, 0, 0))
 
+    def _sources_for(self, torso_map: np.ndarray) -> list[np.ndarray]:
+        """The layers' sources for a figure drawn at the torso's change of size: shrunk below
+        0.8, they are blurred first (sigma ``0.6 sqrt(1/s^2 - 1)`` source pixels, in steps of
+        0.25), or bilinear sampling would skip pixels and break thin lines. Cached per step."""
+        s = float(np.sqrt(abs(np.linalg.det(torso_map[:, :2]))))
+        sigma = round(4 * 0.6 * np.sqrt(max(1 / max(s, 0.05) ** 2 - 1, 0.0))) / 4 if s < 0.8 else 0.0
+        if sigma not in self._blurred:
+            self._blurred[sigma] = [cv2.GaussianBlur(src, (0, 0), sigma) for src in self.sources]
+        return self._blurred[sigma]
+
     def render(self, target_kps: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
         """The character in the target pose: RGBA ``uint8`` of ``size``.
 
@@ -319,7 +330,9 @@ class MeshRenderer:
             depth: optional ``(18,)`` (larger = nearer): puts a limb behind the torso when it is.
         """
         tgt = check_target(target_kps)
-        moved = self.deform(tgt)
+        bone_maps = part_maps(self.ref_kps, tgt)
+        moved = self.deform(tgt, bone_maps)
+        sources = self._sources_for(bone_maps[PARTS.index("torso")])
         tri_tgt = moved[self.triangles]
         # each triangle's affine map source -> target (the source corners' inverse is fixed),
         # inverted: the source position of every target pixel; one extra row means "outside"
@@ -345,7 +358,7 @@ class MeshRenderer:
             if x1 <= x0 or y1 <= y0:
                 continue
             lo_all, hi_all = np.minimum(lo_all, (x0, y0)), np.maximum(hi_all, (x1, y1))
-            source = self.sources[0 if part in self._body_parts else 1]
+            source = sources[0 if part in self._body_parts else 1]
             layer = self._sample(source, maps, idx, pts, (x0, y0, x1, y1))
             if folded[idx].any():  # where the mesh folds over itself, one triangle hides another:
                 # around the fold, draw them the other way round too and keep the more opaque, so
