@@ -162,14 +162,21 @@ def _keypoints(pts: dict) -> np.ndarray:
     return kps
 
 
+def _figure_points(**joints) -> dict:
+    """A standing figure's joints on a 240x320 drawing, ``{name: (x, y)}``, with ``joints``
+    (the arms, say) given by the test."""
+    pts = {"nose": (120, 50), "neck": (120, 85), "right_shoulder": (95, 92), "left_shoulder": (145, 92),
+           "right_hip": (105, 200), "left_hip": (135, 200), "right_knee": (105, 250), "left_knee": (135, 250),
+           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    return {**pts, **joints}
+
+
 def _arm_over_hair():
     """A drawing on white: long yellow hair hanging beside a blue torso, the right arm (red)
     lying over the hair's edge and the torso's side. Returns (picture, joints, arm mask)."""
     img = np.full((320, 240, 3), 255, np.uint8)
-    pts = {"nose": (120, 50), "neck": (120, 85), "right_shoulder": (95, 92), "left_shoulder": (145, 92),
-           "right_elbow": (92, 140), "right_wrist": (96, 185), "left_elbow": (165, 135), "left_wrist": (180, 175),
-           "right_hip": (105, 180), "left_hip": (135, 180), "right_knee": (105, 240), "left_knee": (135, 240),
-           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    pts = _figure_points(right_elbow=(92, 140), right_wrist=(96, 185), left_elbow=(165, 135), left_wrist=(180, 175),
+                         right_hip=(105, 180), left_hip=(135, 180), right_knee=(105, 240), left_knee=(135, 240))
     kps = _keypoints(pts)
     cv2.rectangle(img, (72, 70), (100, 210), (230, 200, 40), -1)  # hair
     cv2.rectangle(img, (95, 85), (145, 185), (40, 60, 200), -1)  # torso
@@ -211,10 +218,7 @@ def test_behind_a_forearm_across_a_dark_bodice_the_body_layer_is_the_bodice(meas
     filled across the arm, navy from both sides. The nearest pixel that is not ink would be
     the blouse: navy is dark enough to count as ink."""
     img = np.full((320, 240, 3), 255, np.uint8)
-    pts = {"nose": (120, 50), "neck": (120, 85), "right_shoulder": (95, 92), "left_shoulder": (145, 92),
-           "right_elbow": (84, 150), "right_wrist": (132, 160), "left_elbow": (160, 140), "left_wrist": (170, 185),
-           "right_hip": (105, 200), "left_hip": (135, 200), "right_knee": (105, 250), "left_knee": (135, 250),
-           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    pts = _figure_points(right_elbow=(84, 150), right_wrist=(132, 160), left_elbow=(160, 140), left_wrist=(170, 185))
     kps = _keypoints(pts)
     navy, skin = (25, 30, 70), (240, 200, 180)
     cv2.rectangle(img, (95, 85), (145, 130), (228, 228, 232), -1)  # blouse
@@ -279,10 +283,7 @@ def test_hands_under_the_chin_leave_the_face_to_the_body():
     Before the face, a hand keeps only its palm."""
     img = np.full((320, 240, 3), 255, np.uint8)
     skin, ink = (250, 220, 190), (40, 30, 30)
-    pts = {"nose": (120, 50), "neck": (120, 88), "right_shoulder": (92, 95), "left_shoulder": (148, 95),
-           "right_elbow": (86, 160), "right_wrist": (108, 72), "left_elbow": (154, 160), "left_wrist": (132, 72),
-           "right_hip": (105, 200), "left_hip": (135, 200), "right_knee": (105, 250), "left_knee": (135, 250),
-           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    pts = _figure_points(right_elbow=(86, 160), right_wrist=(108, 72), left_elbow=(154, 160), left_wrist=(132, 72))
     kps = _keypoints(pts)
     cv2.rectangle(img, (92, 88), (148, 205), (228, 228, 232), -1)  # blouse
     for a, b in LEGS:
@@ -308,10 +309,8 @@ def _bent_arm():
     """A drawing on white: a green dress, the left upper arm hanging down its side and the
     forearm bent out and up to a fist (as anime_green_dress holds hers). Returns (picture, joints)."""
     img = np.full((320, 240, 3), 255, np.uint8)
-    pts = {"nose": (120, 50), "neck": (120, 85), "right_shoulder": (95, 92), "left_shoulder": (145, 92),
-           "right_elbow": (85, 140), "right_wrist": (80, 185), "left_elbow": (152, 165), "left_wrist": (196, 118),
-           "right_hip": (105, 180), "left_hip": (135, 180), "right_knee": (105, 240), "left_knee": (135, 240),
-           "right_ankle": (105, 300), "left_ankle": (135, 300)}
+    pts = _figure_points(right_elbow=(85, 140), right_wrist=(80, 185), left_elbow=(152, 165), left_wrist=(196, 118),
+                         right_hip=(105, 180), left_hip=(135, 180), right_knee=(105, 240), left_knee=(135, 240))
     kps = _keypoints(pts)
     cv2.rectangle(img, (95, 85), (145, 190), (60, 130, 60), -1)
     for a, b in LEGS:
@@ -427,7 +426,8 @@ def test_busy_background_drawings_with_true_joints_stay_whole(shared, measured):
         r = MeshRenderer(staged.reference, staged.character_keypoints, staged.mask)
         shares[stem] = tear_report((r.render(t) for t in staged.targets),
                                    r.render(staged.character_keypoints))["torn_share"]
-    measured("busy drawings x dance_stage at 384 px, torn frames: " + ", ".join(f"{k} {v:.2f}" for k, v in shares.items()))
+    measured("busy drawings x dance_stage at 384 px, torn frames: "
+             + ", ".join(f"{k} {v:.2f}" for k, v in shares.items()))
     # 26824's remaining torn frames (2 of 18) are small slits where the glove meets the knees
     assert max(shares.values()) <= 0.15
 
