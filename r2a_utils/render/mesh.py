@@ -45,6 +45,7 @@ from r2a_utils.skeleton import J
 WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
 CELLS_PER_HEIGHT = 48  # mesh resolution: grid cells along the figure's height
 _FIXED = 4  # sub-pixel bits for the rasteriser
+BLUR_CACHE = 4  # blurred copies of the sources kept for figures drawn smaller (one per size step)
 
 
 def grid_mesh(mask: np.ndarray, cell: int) -> tuple[np.ndarray, np.ndarray]:
@@ -315,10 +316,13 @@ class MeshRenderer:
     def _sources_for(self, torso_map: np.ndarray) -> list[np.ndarray]:
         """The layers' sources for a figure drawn at the torso's change of size: shrunk below
         0.8, they are blurred first (sigma ``0.6 sqrt(1/s^2 - 1)`` source pixels, in steps of
-        0.25), or bilinear sampling would skip pixels and break thin lines. Cached per step."""
+        0.25), or bilinear sampling would skip pixels and break thin lines. The last
+        ``BLUR_CACHE`` steps are kept."""
         s = float(np.sqrt(abs(np.linalg.det(torso_map[:, :2]))))
         sigma = round(4 * 0.6 * np.sqrt(max(1 / max(s, 0.05) ** 2 - 1, 0.0))) / 4 if s < 0.8 else 0.0
         if sigma not in self._blurred:
+            if len(self._blurred) > BLUR_CACHE:  # memory stays bounded over a long video: drop the oldest
+                del self._blurred[next(k for k in self._blurred if k)]
             self._blurred[sigma] = [cv2.GaussianBlur(src, (0, 0), sigma) for src in self.sources]
         return self._blurred[sigma]
 

@@ -275,6 +275,11 @@ def test_a_figure_drawn_smaller_is_not_aliased():
     cv2.fillPoly(torso, [np.round(centre + 0.6 * (quad - centre)).astype(np.int32)], 1)
     grey = out[torso > 0, :3].astype(float).mean(-1)
     assert grey.std() < 30, f"stripes aliased: grey std {grey.std():.0f}"
+    from r2a_utils.render.mesh import BLUR_CACHE
+
+    for f in np.linspace(0.1, 1.0, 12):  # a figure shrinking through many sizes: memory stays bounded
+        r.render(np.concatenate([centre + f * (kps[:, :2] - centre), kps[:, 2:]], axis=1))
+    assert len(r._blurred) <= BLUR_CACHE + 1
 
 
 def test_hands_under_the_chin_leave_the_face_to_the_body():
