@@ -49,7 +49,7 @@ from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
 from r2a_utils.render.props import give_back_dark_body
-from r2a_utils.render.reach import (INK, SAMPLES, across_width, colour_at, leg_bands, limb_reach,
+from r2a_utils.render.reach import (INK, SAMPLES, across_width, bone_points, colour_at, leg_bands, limb_reach,
                                     line_width, room, walk, within)
 from r2a_utils.skeleton import J
 
@@ -142,13 +142,9 @@ def arm_band(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> t
     band[ys[near], xs[near]] = True
     # only what is joined to the bone (not a neighbour's hair across a gap)
     n, labels = cv2.connectedComponents(band.astype(np.uint8), connectivity=8)
-    on_bone = set()
-    for a, b in chain[:2]:
-        for t in np.linspace(0.0, 1.0, 15):
-            q = np.round(a + t * (b - a)).astype(int)
-            if 0 <= q[0] < wd and 0 <= q[1] < h and labels[q[1], q[0]]:
-                on_bone.add(int(labels[q[1], q[0]]))
-    band = np.isin(labels, sorted(on_bone)) & band
+    pts = bone_points(chain[:2], mask.shape, 15)
+    on_bone = labels[pts[:, 1], pts[:, 0]]
+    band = np.isin(labels, on_bone[on_bone > 0]) & band
     root[ys[at_root], xs[at_root]] = True
     hand[ys[at_hand], xs[at_hand]] = True
     # the arm is one piece from the shoulder to the hand, or the picture does not show it

@@ -150,6 +150,12 @@ def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_h
     return wts / wts.sum(1, keepdims=True)
 
 
+def _size_change(bone_maps: np.ndarray) -> float:
+    """The figure's change of size in a pose: the torso map's scale, from the bone maps
+    ``(parts, 2, 3)`` of ``bones.part_maps``."""
+    return float(np.sqrt(abs(np.linalg.det(bone_maps[PARTS.index("torso"), :, :2]))))
+
+
 def _twice_area(corners: np.ndarray) -> np.ndarray:
     """Signed doubled areas ``(F,)`` of triangles ``(F, 3, 2)`` (the sign is their winding)."""
     e1, e2 = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
@@ -288,7 +294,7 @@ class MeshRenderer:
         maps = part_maps(self.ref_kps, target_kps) if maps is None else maps  # (parts, 2, 3)
         m = (self.weights @ maps.reshape(-1, 6)).reshape(-1, 2, 3)
         moved = np.einsum("vij,vj->vi", m[:, :, :2], self.vertices) + m[:, :, 2]
-        scale = np.sqrt(abs(np.linalg.det(maps[PARTS.index("torso"), :, :2])))  # the figure's change of size
+        scale = _size_change(maps)
         for where, arap, parts in self._arap:  # deform="arap": the handles follow their bones
             rest = self.vertices[where][arap.pins]
             targets = np.einsum("pij,pj->pi", maps[parts, :, :2], rest) + maps[parts, :, 2]
@@ -313,12 +319,11 @@ class MeshRenderer:
         return cv2.remap(source, x_map, y_map, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=(0, 0, 0, 0))
 
-    def _sources_for(self, torso_map: np.ndarray) -> list[np.ndarray]:
-        """The layers' sources for a figure drawn at the torso's change of size: shrunk below
-        0.8, they are blurred first (sigma ``0.6 sqrt(1/s^2 - 1)`` source pixels, in steps of
-        0.25), or bilinear sampling would skip pixels and break thin lines. The last
-        ``BLUR_CACHE`` steps are kept."""
-        s = float(np.sqrt(abs(np.linalg.det(torso_map[:, :2]))))
+    def _sources_for(self, s: float) -> list[np.ndarray]:
+        """The layers' sources for a figure drawn at ``s`` times its size (``_size_change``):
+        shrunk below 0.8, they are blurred first (sigma ``0.6 sqrt(1/s^2 - 1)`` source pixels,
+        in steps of 0.25), or bilinear sampling would skip pixels and break thin lines. The
+        last ``BLUR_CACHE`` steps are kept."""
         sigma = round(4 * 0.6 * np.sqrt(max(1 / max(s, 0.05) ** 2 - 1, 0.0))) / 4 if s < 0.8 else 0.0
         if sigma not in self._blurred:
             if len(self._blurred) > BLUR_CACHE:  # memory stays bounded over a long video: drop the oldest
@@ -336,7 +341,7 @@ class MeshRenderer:
         tgt = check_target(target_kps)
         bone_maps = part_maps(self.ref_kps, tgt)
         moved = self.deform(tgt, bone_maps)
-        sources = self._sources_for(bone_maps[PARTS.index("torso")])
+        sources = self._sources_for(_size_change(bone_maps))
         tri_tgt = moved[self.triangles]
         # each triangle's affine map source -> target (the source corners' inverse is fixed),
         # inverted: the source position of every target pixel; one extra row means "outside"

@@ -23,23 +23,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from r2a_utils.render.reach import LEG_BONES, line_width
+from r2a_utils.render.reach import LEG_BONES, bone_points, line_width
 from r2a_utils.skeleton import J
 
 ALONG_ARM = 0.2  # share of the arm's bone points in a dark area that make it the arm's own (a sleeve)
 PROP_RIM = 0.5  # share of a dark area near the cut-out's edge above which it sticks out like a held prop
 PROP_BONES = 0.1  # share of the body's bone points a held prop may cover (it crosses them)
-
-
-def _points(segments, shape: tuple[int, int], n: int = 30) -> np.ndarray:
-    """Integer points ``(k, 2)`` along the segments that have both ends, inside ``shape``."""
-    h, w = shape
-    pts = [a + np.linspace(0, 1, n)[:, None] * (b - a) for a, b in segments
-           if np.isfinite(a).all() and np.isfinite(b).all()]
-    if not pts:
-        return np.zeros((0, 2), int)
-    pts = np.round(np.concatenate(pts)).astype(int)
-    return pts[(pts >= 0).all(1) & (pts[:, 0] < w) & (pts[:, 1] < h)]
 
 
 def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray], wide: np.ndarray,
@@ -58,7 +47,7 @@ def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray
     rim = np.bincount(labels[body & near_edge], minlength=n)
     k = kps[:, :2].astype(np.float64)
     spine = (k[J["neck"]], (k[J["right_hip"]] + k[J["left_hip"]]) / 2)
-    bones = _points([spine] + [(k[J[a]], k[J[b]]) for a, b in LEG_BONES], mask.shape)
+    bones = bone_points([spine] + [(k[J[a]], k[J[b]]) for a, b in LEG_BONES], mask.shape)
     bones = bones[body[bones[:, 1], bones[:, 0]]]
     on_bones = np.bincount(labels[bones[:, 1], bones[:, 0]], minlength=n)
     prop = (rim > PROP_RIM * np.maximum(outside, 1)) & (on_bones < PROP_BONES * max(len(bones), 1))
@@ -66,7 +55,7 @@ def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray
         if not arms[side].any():
             continue
         inside = np.bincount(labels[arms[side]], minlength=n)
-        arm_bones = _points(chain[:2], mask.shape)
+        arm_bones = bone_points(chain[:2], mask.shape)
         along = np.bincount(labels[arm_bones[:, 1], arm_bones[:, 0]], minlength=n)
         back = np.isin(labels, [i for i in range(1, n) if inside[i] and outside[i] > inside[i]
                                 and along[i] < ALONG_ARM * len(arm_bones) and not prop[i]])

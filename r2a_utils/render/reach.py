@@ -32,6 +32,18 @@ def across_points(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return a + SAMPLES[:, None] * d, np.array([-d[1], d[0]]) / length
 
 
+def bone_points(segments, shape: tuple[int, int], n: int = 30) -> np.ndarray:
+    """Integer pixels ``(k, 2)`` (x, y), ``n`` along each segment ``(a, b)`` that has both
+    ends, those inside a picture of ``shape``."""
+    h, w = shape[:2]
+    pts = [a + np.linspace(0, 1, n)[:, None] * (b - a) for a, b in segments
+           if np.isfinite(a).all() and np.isfinite(b).all()]
+    if not pts:
+        return np.zeros((0, 2), int)
+    pts = np.round(np.concatenate(pts)).astype(int)
+    return pts[(pts >= 0).all(1) & (pts[:, 0] < w) & (pts[:, 1] < h)]
+
+
 def colour_at(rgb: np.ndarray, mask: np.ndarray, p: np.ndarray) -> np.ndarray | None:
     """The picture's colour at ``p`` (median of its 3x3 pixels), or None off the cut-out."""
     h, w = mask.shape
