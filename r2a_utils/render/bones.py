@@ -134,19 +134,33 @@ def bone_transforms(reference_kps: np.ndarray, target_kps: np.ndarray) -> dict[s
     c, s = np.cos(ang) * scale, np.sin(ang) * scale
     lin = np.array([[c, -s], [s, c]])
     M["head"] = np.hstack([lin, (k1[J["neck"]] - lin @ k0[J["neck"]])[:, None]])
-    # limbs hang from where the torso layer carries their shoulder or hip, so they stay
-    # attached to the drawn body even when the target's shoulders sit elsewhere
-    k1 = k1.copy()
-    for side in ("right", "left"):
-        for root, chain in (("shoulder", ("elbow", "wrist")), ("hip", ("knee", "ankle"))):
-            anchor = M["torso"][:, :2] @ k0[J[f"{side}_{root}"]] + M["torso"][:, 2]
-            shift = anchor - k1[J[f"{side}_{root}"]]
-            for n in (root,) + chain:
-                k1[J[f"{side}_{n}"]] += shift
+    k1 = _hang_limbs(k0, k1, M["torso"])
     for name, p, ch in LIMB_PARTS:
         if np.isfinite(k1[[J[p], J[ch]]]).all():
             M[name] = bone_affine(k0[J[p]], k0[J[ch]], k1[J[p]], k1[J[ch]], scale)
     return M
+
+
+def _hang_limbs(k0: np.ndarray, k1: np.ndarray, torso: np.ndarray) -> np.ndarray:
+    """Limbs hang from where the torso layer carries their shoulder or hip, so they stay
+    attached to the drawn body even when the target's shoulders sit elsewhere."""
+    k1 = k1.copy()
+    for side in ("right", "left"):
+        for root, chain in (("shoulder", ("elbow", "wrist")), ("hip", ("knee", "ankle"))):
+            anchor = torso[:, :2] @ k0[J[f"{side}_{root}"]] + torso[:, 2]
+            shift = anchor - k1[J[f"{side}_{root}"]]
+            for n in (root,) + chain:
+                k1[J[f"{side}_{n}"]] += shift
+    return k1
+
+
+def drawn_pose(reference_kps: np.ndarray, target_kps: np.ndarray) -> np.ndarray:
+    """Where the warping renderers draw each joint of ``target_kps`` (18, 3): the target with
+    each arm and leg moved to hang from the shoulder or hip the drawn torso carries."""
+    M = bone_transforms(reference_kps, target_kps)
+    out = np.array(target_kps, np.float64, copy=True)
+    out[:, :2] = _hang_limbs(reference_kps[:, :2].astype(np.float64), out[:, :2], M["torso"])
+    return out
 
 
 def part_maps(reference_kps: np.ndarray, target_kps: np.ndarray) -> np.ndarray:

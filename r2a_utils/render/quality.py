@@ -8,14 +8,20 @@
   drawn_char1 x dab.bvh, as the issue that asked for the measure found.)
 
 ``tear_report(frames, rest)`` scores a clip against the character's rest render (holes the
-picture itself has, e.g. between an arm and the body, are not counted).
+picture itself has, e.g. between an arm and the body, are not counted). Given the poses the
+renderer drew too, it tells tears from holes the pose makes: a hand laid on the head or a hip,
+an arm lying along the body, crossed shins close a loop of background any renderer must show
+(``pose_made``).
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
 from __future__ import annotations
 
+from itertools import repeat
+
 import cv2
 import numpy as np
+from matplotlib.path import Path as MplPath
 
 MIN_PIECE = 0.002  # share of the figure's area below which a speck is not counted as a piece
 
@@ -33,26 +39,101 @@ def pieces(rgba: np.ndarray) -> int:
     return int((stats[1:, cv2.CC_STAT_AREA] >= MIN_PIECE * area).sum())
 
 
-def hole_area(rgba: np.ndarray, slit_share: float | None = 0.01) -> int:
+# Body parts as bones (parent, child) of the OpenPose-18 layout; the torso is its quadrilateral.
+PARTS: dict[str, tuple[tuple[int, int], ...]] = {
+    "head": ((1, 0), (0, 14), (0, 15), (14, 16), (15, 17)),
+    "r_upper_arm": ((2, 3),), "r_forearm": ((3, 4),), "l_upper_arm": ((5, 6),), "l_forearm": ((6, 7),),
+    "r_thigh": ((8, 9),), "r_shin": ((9, 10),), "l_thigh": ((11, 12),), "l_shin": ((12, 13),),
+}
+TORSO = (2, 5, 11, 8)  # shoulders and hips, around
+# Parts the skeleton joins, and the joint between them (-1: the point between the hips).
+JOINED: dict[frozenset, int] = {frozenset(p): j for *p, j in (
+    ("head", "torso", 1), ("torso", "r_upper_arm", 2), ("torso", "l_upper_arm", 5), ("r_upper_arm", "r_forearm", 3),
+    ("l_upper_arm", "l_forearm", 6), ("torso", "r_thigh", 8), ("torso", "l_thigh", 11), ("r_thigh", "r_shin", 9),
+    ("l_thigh", "l_shin", 12), ("r_thigh", "l_thigh", -1))}
+
+
+def part_distances(points: np.ndarray, pose: np.ndarray) -> dict[str, np.ndarray]:
+    """Distance of each ``(x, y)`` point to each body part of ``pose`` (absent joints skipped)."""
+    xy, out = np.asarray(pose, np.float64)[:, :2], {}
+    for name, bones in PARTS.items():
+        d = [_segment_distance(points, xy[a], xy[b]) for a, b in bones if np.isfinite(xy[[a, b]]).all()]
+        if d:
+            out[name] = np.min(d, axis=0)
+    quad = xy[list(TORSO)]
+    if np.isfinite(quad).all():
+        edges = [_segment_distance(points, quad[i], quad[(i + 1) % 4]) for i in range(4)]
+        inside = MplPath(quad).contains_points(points, radius=1e-6)
+        out["torso"] = np.where(inside, 0.0, np.min(edges, axis=0))
+    return out
+
+
+def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    t = np.clip(((p - a) @ ab) / max(float(ab @ ab), 1e-9), 0.0, 1.0)
+    return np.linalg.norm(p - (a + t[:, None] * ab), axis=1)
+
+
+def pose_made(hole: np.ndarray, figure: np.ndarray, pose: np.ndarray, share: float = 0.05) -> bool:
+    """Does the figure close around this hole where two body parts touch away from the joint
+    that joins them (a hand on the head or the hip, an arm along the body, crossed shins)?
+    A tear opens at a joint, or within one part.
+
+    ``pose``: the joints as the renderer drew them (``bones.drawn_pose``). The figure's pixels
+    around the hole go to their nearest part; each part with ``share`` of them counts. Two
+    parts the skeleton does not join make the hole; two it joins make it when the hole
+    reaches further from their joint than half the shorter part's length.
+    """
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0) & (figure > 0)
+    ys, xs = np.nonzero(ring)
+    dist = part_distances(np.stack([xs, ys], 1).astype(np.float64), pose)
+    if len(xs) == 0 or len(dist) < 2:
+        return False
+    names = list(dist)
+    owner = np.argmin(np.stack([dist[n] for n in names]), axis=0)
+    present = [names[i] for i, c in enumerate(np.bincount(owner, minlength=len(names))) if c >= share * len(xs)]
+    pairs = [frozenset((a, b)) for i, a in enumerate(present) for b in present[i + 1:]]
+    if any(p not in JOINED for p in pairs):
+        return True
+    xy = np.asarray(pose, np.float64)[:, :2]
+    hy, hx = np.nonzero(hole)
+    for p in pairs:
+        j = JOINED[p]
+        joint = xy[[8, 11]].mean(0) if j < 0 else xy[j]
+        length = min(_part_length(xy, name) for name in p)
+        if np.isfinite(joint).all() and np.hypot(hx - joint[0], hy - joint[1]).max() > 0.5 * length:
+            return True
+    return False
+
+
+def _part_length(xy: np.ndarray, name: str) -> float:
+    if name == "torso":
+        return float(np.linalg.norm(xy[[2, 5]].mean(0) - xy[[8, 11]].mean(0)))
+    a, b = PARTS[name][0]
+    return float(np.linalg.norm(xy[a] - xy[b]))
+
+
+def hole_area(rgba: np.ndarray, slit_share: float | None = 0.01, pose: np.ndarray | None = None) -> int:
     """Pixels of background enclosed by the character (not connected to the picture's edge).
 
     With ``slit_share``, only slits count: holes no wider than ``2 * slit_share`` of the
     figure's height (a gap torn between parts), not an open space between an arm and the
-    head that a pose makes.
+    head that a pose makes. With ``pose`` (the joints as drawn), holes the pose makes
+    (``pose_made``) do not count either.
     """
     m = _solid(rgba)
     bg = np.pad(1 - m, 1, constant_values=1)
     n, labels = cv2.connectedComponents(bg, connectivity=4)
     holes = (labels != labels[0, 0]) & (bg > 0)
-    if slit_share is None or not holes.any():
+    if (slit_share is None and pose is None) or not holes.any():
         return int(holes.sum())
     ys = np.flatnonzero(m.any(1))
-    limit = slit_share * (ys[-1] - ys[0] + 1)
+    limit = np.inf if slit_share is None else slit_share * (ys[-1] - ys[0] + 1)
     inner = cv2.distanceTransform(holes.astype(np.uint8), cv2.DIST_L2, 3)
     total = 0
     for i in np.unique(labels[holes]):
         region = labels == i
-        if inner[region].max() <= limit:
+        if inner[region].max() <= limit and (pose is None or not pose_made(region[1:-1, 1:-1], m, pose)):
             total += int(region.sum())
     return total
 
@@ -71,21 +152,31 @@ def notch_share(rgba: np.ndarray, size_share: float = 0.025) -> float:
     return float((closed > m).sum() / area)
 
 
-def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.005) -> dict:
+def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.005, poses=None,
+                rest_pose: np.ndarray | None = None) -> dict:
     """Per clip: torn frames (more pieces than the rest render, or new slits larger than
     ``hole_tolerance`` of the figure: smaller ones are loops of hair or line art closing, seen
-    in clean frames), and the mean notch share, against the rest render."""
+    in clean frames), and the mean notch share, against the rest render.
+
+    Given the joints as drawn in each frame (``poses``) and at rest, slits the pose makes are
+    told apart: ``enclosed`` counts the frames whose only new slits are those (not torn).
+    """
     rest_holes, rest_pieces = hole_area(rest), pieces(rest)
     area = max(int(_solid(rest).sum()), 1)
-    torn, notches, n = 0, [], 0
-    for f in frames:
+    if poses is not None:
+        rest_tears = hole_area(rest, pose=rest_pose)
+    torn, enclosed, notches, n = 0, 0, [], 0
+    for f, pose in zip(frames, poses if poses is not None else repeat(None)):
         n += 1
         split = pieces(f) > rest_pieces
         new_hole = hole_area(f) - rest_holes > hole_tolerance * area
+        if new_hole and not split and pose is not None:
+            new_hole = hole_area(f, pose=pose) - rest_tears > hole_tolerance * area
+            enclosed += int(not new_hole)
         torn += int(split or new_hole)
         notches.append(notch_share(f))
-    return {"frames": n, "torn": torn, "torn_share": torn / max(n, 1), "notch_share": float(np.mean(notches)),
-            "rest_notch_share": notch_share(rest)}
+    return {"frames": n, "torn": torn, "torn_share": torn / max(n, 1), "enclosed": enclosed,
+            "notch_share": float(np.mean(notches)), "rest_notch_share": notch_share(rest)}
 
 
 def stage1_pair(seed: int, t: int, look: str = "classic", size: tuple[int, int] = (192, 256)):

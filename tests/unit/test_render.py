@@ -508,6 +508,59 @@ def test_quality_measures_see_a_tear():
     assert tear_report([torn], solid)["torn"] == 1 and tear_report([solid], solid)["torn"] == 0
 
 
+def _figure_with_arm_down() -> tuple[np.ndarray, np.ndarray]:
+    """A torso with the right arm hanging along it, the hand against the hip: a slit of
+    background the pose closes. The left arm is held out."""
+    rgba = np.zeros((460, 340, 4), np.uint8)
+    rgba[100:400, 100:200] = 255  # torso
+    cv2.circle(rgba, (150, 70), 32, (255, 255, 255, 255), -1)  # head
+    rgba[100:115, 70:100] = 255  # right shoulder
+    rgba[100:340, 70:94] = 255  # right arm, 6 px from the torso
+    rgba[320:340, 70:100] = 255  # right hand on the hip
+    rgba[105:125, 200:300] = 255  # left arm, held out
+    kps = np.full((18, 3), np.nan)
+    for name, xy in (("nose", (150, 70)), ("neck", (150, 100)), ("right_shoulder", (100, 108)),
+                     ("right_elbow", (82, 220)), ("right_wrist", (82, 330)), ("left_shoulder", (195, 110)),
+                     ("left_elbow", (250, 115)), ("left_wrist", (300, 115)), ("right_hip", (115, 395)),
+                     ("left_hip", (185, 395))):
+        kps[J[name]] = (*xy, 1.0)
+    return rgba, kps
+
+
+def test_a_slit_the_pose_closes_is_told_from_a_tear():
+    from r2a_utils.render.quality import hole_area, pose_made
+
+    figure, kps = _figure_with_arm_down()
+    rest = figure.copy()
+    rest[100:340, 70:100] = 0  # at rest the arm is elsewhere: no slit
+    slit = (figure[..., 3] == 0) & (np.arange(340) >= 94)[None] & (np.arange(340) < 100)[None]
+    slit &= (np.arange(460) >= 115)[:, None] & (np.arange(460) < 320)[:, None]
+    assert pose_made(slit, figure[..., 3] > 0, kps)  # hand on the hip
+    torn = figure.copy()
+    torn[200:260, 140:146] = 0  # a slit inside the torso
+    assert not pose_made((torn[..., 3] == 0) & (figure[..., 3] > 0), torn[..., 3] > 0, kps)
+    assert hole_area(figure) > 0 and hole_area(figure, pose=kps) == 0 < hole_area(torn, pose=kps)
+    strict = tear_report([figure, torn], rest)
+    split = tear_report([figure, torn], rest, poses=[kps, kps], rest_pose=kps)
+    assert (strict["torn"], split["torn"], split["enclosed"]) == (2, 1, 1)
+
+
+def test_drawn_pose_hangs_the_limbs_from_the_drawn_torso():
+    """A drawing whose arms join the torso low down: the target's shoulders are moved to where
+    the torso carries them, and the arms with them (``bones.drawn_pose``)."""
+    from r2a_utils.render.bones import drawn_pose
+
+    _, kps = _figure_with_arm_down()
+    kps[J["right_shoulder"]] = (120, 200, 1)  # drawn low, as AnimatedDrawings' children do
+    target = kps.copy()
+    target[J["right_shoulder"], :2] = (60, 100)  # a performer's shoulder, out to the side
+    target[J["right_elbow"], :2] = (40, 160)
+    drawn = drawn_pose(kps, target)
+    assert np.allclose(drawn[J["right_shoulder"], :2], (120, 200))
+    assert np.allclose(drawn[J["right_elbow"], :2] - drawn[J["right_shoulder"], :2], (-20, 60))
+    assert np.allclose(drawn[J["neck"]], target[J["neck"]])
+
+
 def test_mask_from_plain_background_by_grabcut():
     ref, kps, _, _, _ = _pair()
     mask = character_mask(_white(ref), None, kps)
