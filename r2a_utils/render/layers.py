@@ -52,8 +52,8 @@ from scipy.ndimage import binary_fill_holes
 from r2a_utils.render.bones import segment_distance
 from r2a_utils.render.outline import hidden_edges
 from r2a_utils.render.props import give_back_dark_body
-from r2a_utils.render.reach import (INK, SAMPLES, across_width, bone_points, colour_at, leg_bands, limb_reach,
-                                    line_width, room, walk, within)
+from r2a_utils.render.reach import (SAMPLES, across_width, bone_points, colour_at, ink_areas, leg_bands,
+                                    limb_reach, line_width, room, walk, within)
 from r2a_utils.skeleton import J
 
 SIDES = ("right", "left")
@@ -261,13 +261,9 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
         hands[side] = hand & arms[side]
         taken |= arms[side]
-    brightness = rgb.astype(np.int32).sum(-1)
-    ink = brightness < INK * np.median(brightness[mask]) if mask.any() else np.zeros_like(mask)
-    # dark areas wider than a line (a navy bodice, black tights) are not outlines
-    k = 2 * line_width(mask.shape) + 1
-    wide = cv2.morphologyEx((ink & mask).astype(np.uint8), cv2.MORPH_OPEN,
-                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+    ink, wide = ink_areas(rgb, mask)  # dark areas wider than a line (a navy bodice, black tights) are not outlines
     lines = ink & ~wide
+    k = 2 * line_width(mask.shape) + 1
     given_back = give_back_dark_body(arms, roots, wide, mask, chains, kps)
     # the arm's outline goes with it: the band grows into the ink (dark lines) beside it, as
     # far as an outline is thick

@@ -8,12 +8,16 @@ Once per character:
 2. **Meshes.** Over each layer, a grid of square cells (every cell that holds a pixel of the
    layer), each cell two triangles. Every pixel lies in a triangle, and neighbouring
    triangles share their corners, so each layer stays one piece when it is deformed.
-3. **Skinning weights.** For each of the layer's parts (the body: torso, head, thighs and
-   shins; an arm: its upper arm and forearm) the distance from every pixel to the part is
-   measured *inside the layer* (geodesic: Dijkstra on the pixel grid), not in a straight
-   line, so a skirt between the legs is far from either leg along the figure. Weights fall
-   off with that distance: :math:`w_p(v) \propto \exp(-(d_p(v) - \min_q d_q(v)) / \tau)`.
-   A strand of hair is never in an arm's layer, so it never follows an arm.
+3. **Skinning weights** (``render.skinning``). For each of the layer's parts (the body:
+   torso, head, thighs and shins; an arm: its upper arm and forearm) the distance from every
+   pixel to the part is measured *inside the layer* (geodesic: Dijkstra on the pixel grid),
+   not in a straight line, so a skirt between the legs is far from either leg along the
+   figure. Weights fall off with that distance:
+   :math:`w_p(v) \propto \exp(-(d_p(v) - \min_q d_q(v)) / \tau)`. A strand of hair is
+   never in an arm's layer, so it never follows an arm.
+4. **Legs drawn together** (``render.seams``): where the picture draws a line (or a gap)
+   between the legs, the body's mesh is cut along it, so legs pressed together come apart
+   cleanly when the pose spreads them.
 
 Per frame, each part's 2x3 map :math:`M_p` comes from the pose (``bones.bone_transforms``)
 and every vertex moves by linear-blend skinning, :math:`v' = \sum_p w_p(v)\, M_p [v; 1]`.
@@ -38,11 +42,11 @@ import cv2
 import numpy as np
 
 from r2a_utils.render.base import check_target, cut_reference, unpremultiply
+from r2a_utils.render.bones import PARTS, draw_order, part_maps, part_segments
 from r2a_utils.render.layers import SIDES, split_layers
-from r2a_utils.render.bones import PARTS, draw_order, part_maps, part_segments, segment_distance
-from r2a_utils.skeleton import J
+from r2a_utils.render.seams import cut_legs, side_sources
+from r2a_utils.render.skinning import skin_weights
 
-WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
 CELLS_PER_HEIGHT = 48  # mesh resolution: grid cells along the figure's height
 _FIXED = 4  # sub-pixel bits for the rasteriser
 BLUR_CACHE = 4  # blurred copies of the sources kept for figures drawn smaller (one per size step)
@@ -68,86 +72,6 @@ def grid_mesh(mask: np.ndarray, cell: int) -> tuple[np.ndarray, np.ndarray]:
     a, b, c, d = corner[ci, cj], corner[ci, cj + 1], corner[ci + 1, cj + 1], corner[ci + 1, cj]
     triangles = np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
     return vertices, triangles
-
-
-def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float,
-                       parts: tuple[str, ...] = PARTS) -> tuple[np.ndarray, np.ndarray]:
-    """Distance inside the cut-out from every pixel of a ``scale``-d mask to every part.
-
-    Returns ``(distances (P, N) in full-size pixels, pixel coordinates (N, 2) of the small mask)``.
-    Seeds: the torso polygon for the torso (a little behind a limb bone lying over it, so the
-    limb wins on its own bone), pixels near each other part's bone. Parts not in ``parts``
-    are infinitely far (a layer's mesh follows its own parts only).
-    Pixels no seed reaches (a separate piece) get straight-line distances.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    h, w = mask.shape
-    sw, sh = max(2, round(w * scale)), max(2, round(h * scale))
-    small = cv2.resize(mask.astype(np.float32), (sw, sh), interpolation=cv2.INTER_AREA) > 0.25
-    ys, xs = np.nonzero(small)
-    n = len(xs)
-    index = np.full(small.shape, -1, np.int64)
-    index[ys, xs] = np.arange(n)
-    rows, cols, vals = [], [], []
-    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        y2, x2 = ys + dy, xs + dx
-        ok = (y2 < sh) & (x2 >= 0) & (x2 < sw)
-        ok[ok] &= small[y2[ok], x2[ok]]
-        rows.append(np.arange(n)[ok])
-        cols.append(index[y2[ok], x2[ok]])
-        vals.append(np.full(ok.sum(), np.hypot(dy, dx)))
-    px = np.stack([xs, ys], 1).astype(np.float64)
-    segs = {p: (a * scale, b * scale) for p, (a, b) in part_segments(kps).items()}
-    thickness = 0.06 * max(np.linalg.norm(segs["torso"][1] - segs["torso"][0]), 1.0) * 1.6
-    straight = np.stack([segment_distance(px, *segs[p]) for p in PARTS])
-    poly = np.zeros(small.shape, np.uint8)
-    cv2.fillPoly(poly, [np.round(kps[[J[n] for n in ("neck", "right_shoulder", "right_hip", "left_hip",
-                                                       "left_shoulder")], :2] * scale).astype(np.int32)], 1)
-    in_torso = poly[ys, xs] > 0
-    dist = np.full((len(PARTS), n), np.inf)
-    src = np.arange(n)
-    for i, part in enumerate(PARTS):
-        if part not in parts:
-            continue
-        if part == "torso":
-            at, start = in_torso, np.full(n, 0.5 * thickness)
-        else:
-            at, start = straight[i] <= thickness, straight[i]
-        if not at.any():  # a bone that lies outside the cut-out: its nearest pixels
-            at = straight[i] <= straight[i].min() + 1.0
-        # one Dijkstra from a virtual node joined to the seeds by their starting distance
-        graph = coo_matrix((np.concatenate(vals + [start[at] + 1e-3]),
-                            (np.concatenate(rows + [np.full(at.sum(), n)]),
-                             np.concatenate(cols + [src[at]]))), shape=(n + 1, n + 1)).tocsr()
-        dist[i] = dijkstra(graph, directed=False, indices=n)[:n]
-    unreached = ~np.isfinite(dist).any(0)
-    allowed = np.array([p in parts for p in PARTS])
-    dist[np.ix_(allowed, unreached)] = straight[np.ix_(allowed, unreached)]
-    return dist / scale, px / scale
-
-
-def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_height: float,
-                 parts: tuple[str, ...] = PARTS) -> np.ndarray:
-    """Weights ``(len(points), P)`` of each part (those in ``parts``) for each point (rows sum to 1)."""
-    from scipy.ndimage import distance_transform_edt
-
-    scale = min(1.0, WORK_HEIGHT / max(figure_height, 1.0))
-    dist, px = geodesic_distances(mask, kps, scale, parts)
-    # each point takes the distances of the nearest pixel where they were measured
-    grid = np.round(px * scale).astype(int)
-    shape = (max(2, round(mask.shape[0] * scale)), max(2, round(mask.shape[1] * scale)))
-    label = np.zeros(shape, np.int64)
-    label[grid[:, 1], grid[:, 0]] = np.arange(1, len(px) + 1)
-    _, (iy, ix) = distance_transform_edt(label == 0, return_indices=True)
-    q = np.clip(np.round(points * scale).astype(int), 0, [shape[1] - 1, shape[0] - 1])
-    nearest = label[iy[q[:, 1], q[:, 0]], ix[q[:, 1], q[:, 0]]] - 1
-    d = dist[:, nearest].T
-    tau = 0.04 * figure_height
-    rel = d - d.min(1, keepdims=True)
-    wts = np.where(rel < 5 * tau, np.exp(-rel / tau), 0.0)
-    return wts / wts.sum(1, keepdims=True)
 
 
 def _size_change(bone_maps: np.ndarray) -> float:
@@ -226,8 +150,14 @@ class MeshRenderer:
         # (each layer keeps the soft rim of the picture's alpha next to it: edges stay smooth)
         self.sources = [_premultiplied(self.layers.body_rgb, a * _with_rim(self.layers.body, self.mask)),
                         _premultiplied(rgb, a * _with_rim(arms, self.mask))]
-        self._blurred = {0.0: self.sources}
         meshes = [self._body_mesh()] + [self._arm_mesh(side) for side in SIDES]
+        # legs drawn side by side come apart along the line between them (render.seams)
+        cut = cut_legs(*meshes[0], self.layers.body, rgb, kps, rgb.shape[1]) if deform == "lbs" else None
+        src_verts = [m[0] for m in meshes]  # where each layer's vertices sample its source
+        if cut is not None:
+            meshes[0], src_verts[0] = cut[:3], cut[3]
+            self.sources[0] = side_sources(self.sources[0], cut[4]) if cut[4] is not None else self.sources[0]
+        self._blurred = {0.0: self.sources}
         verts, tris, wts, layer_of, offset = [], [], [], [], 0
         self._arap = []  # (vertex slice, Arap, the parts its handles follow) per layer, with deform="arap"
         layer_parts = [self._body_parts] + [ARM_PARTS[s] for s in SIDES]
@@ -250,7 +180,7 @@ class MeshRenderer:
         for i, cols in enumerate(arm_cols, start=1):
             sel = self.triangle_layer == i
             self.triangle_part[sel] = np.array(cols)[tri_w[np.ix_(sel, cols)].argmax(1)]
-        tri_src = np.concatenate([self.vertices[self.triangles], np.ones((len(self.triangles), 3, 1))], axis=2)
+        tri_src = np.concatenate([np.concatenate(src_verts)[self.triangles], np.ones((len(self.triangles), 3, 1))], 2)
         self._src_inverse = np.linalg.inv(tri_src)  # (F, 3, 3): [S 1]^-1 (grid triangles are never degenerate)
         self._src_orientation = np.sign(_twice_area(self.vertices[self.triangles]))
         self._part_triangles = [np.flatnonzero(self.triangle_part == i) for i in range(len(PARTS))]

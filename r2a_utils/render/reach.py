@@ -11,6 +11,7 @@ Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from r2a_utils.render.bones import segment_distance
@@ -57,6 +58,17 @@ def line_width(shape: tuple[int, ...]) -> int:
     """The widest a drawn line (an outline, a cuff's edge) is taken to be in a picture of
     ``shape``: 1.2% of its longer side, at least 2 pixels."""
     return max(2, int(round(0.012 * max(shape[:2]))))
+
+
+def ink_areas(rgb: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(ink, wide)``: the cut-out's dark pixels (darker than ``INK`` x its median brightness),
+    and those of them in areas wider than a line (a navy bodice, black tights, not outlines)."""
+    brightness = rgb.astype(np.int32).sum(-1)
+    ink = brightness < INK * np.median(brightness[mask]) if mask.any() else np.zeros_like(mask)
+    k = 2 * line_width(mask.shape) + 1
+    wide = cv2.morphologyEx((ink & mask).astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+    return ink, wide
 
 
 def walk(rgb: np.ndarray, mask: np.ndarray, p: np.ndarray, u: np.ndarray, steps: np.ndarray, colour: np.ndarray,

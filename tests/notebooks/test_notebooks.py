@@ -155,6 +155,8 @@ def test_05_full_pipeline_demo(tmp_path):
     # the picture in layers: each arm a modest part of the cut-out, the body filled behind it
     split = m["layers"]["embedded character"]
     assert 0.03 < split["arm_share"] < 0.4 and 0 <= split["filled_share"] < split["arm_share"]
+    top, bottom = m["legs_cut_rows"]  # thighs drawn together: the mesh is cut between the legs
+    assert 0 < top < bottom
     assert m["folded_legs_note"] == {"standing": False, "folded": True, "cut_off": True}  # folded, cut off: named
     assert m["folded_knee_drift_deg"] < 0.5  # and kept: the leg bends as drawn in every frame
     if os.environ.get("R2A_MIRROR"):  # 3 drawn characters x 2 BVH clips x 3 frames

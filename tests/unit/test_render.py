@@ -587,6 +587,45 @@ def test_a_hand_on_the_skirt_leaves_the_skirt_whole_behind_it():
     assert not hidden_edges((skirt | torso) & ~notch & ~held_out, held_out, held_out, kps).any()
 
 
+def _legs_together() -> tuple[np.ndarray, np.ndarray]:
+    """A figure standing with its legs pressed together, one dark line drawn between them."""
+    rgba = np.zeros((220, 140, 4), np.uint8)
+    rgba[20:95, 40:100] = (120, 180, 220, 255)  # shirt
+    rgba[95:200, 44:96] = (240, 200, 180, 255)  # legs
+    rgba[95:200, 68:72] = (40, 30, 30, 255)  # the line between them
+    cv2.circle(rgba, (70, 12), 10, (250, 220, 200, 255), -1)
+    kps = np.full((18, 3), np.nan)
+    for name, xy in (("nose", (70, 12)), ("neck", (70, 22)), ("right_shoulder", (46, 26)), ("left_shoulder", (94, 26)),
+                     ("right_elbow", (46, 55)), ("left_elbow", (94, 55)), ("right_wrist", (46, 85)),
+                     ("left_wrist", (94, 85)), ("right_hip", (57, 95)), ("left_hip", (83, 95)),
+                     ("right_knee", (57, 145)), ("left_knee", (83, 145)), ("right_ankle", (57, 195)),
+                     ("left_ankle", (83, 195))):
+        kps[J[name]] = (*xy, 1.0)
+    return rgba, kps
+
+
+def test_legs_drawn_together_come_apart_without_stripes():
+    """Spreading legs drawn side by side opens a clean gap between them (``render.seams``),
+    not the line between them stretched into stripes; at rest the picture is unchanged."""
+    from r2a_utils.render import seams
+
+    rgba, kps = _legs_together()
+    spread = kps.copy()
+    spread[J["right_knee"], :2], spread[J["right_ankle"], :2] = (40, 140), (22, 190)
+    spread[J["left_knee"], :2], spread[J["left_ankle"], :2] = (100, 140), (118, 190)
+    r = MeshRenderer(rgba, kps)
+    assert seams.cut_rows(r.layers.body, rgba[..., :3], kps) is not None
+    out = r.render(spread)
+    between = out[150:195, 66:74, 3]  # below the crotch, between the spread legs
+    assert (between > 40).mean() < 0.05
+    rest = r.render(kps)
+    assert np.abs(rest.astype(int) - rgba.astype(int)).max(-1)[rgba[..., 3] > 0].mean() < 8
+    # a skirt over both legs, drawn without a line between them, is not cut
+    skirt = rgba.copy()
+    skirt[95:200, 44:96] = (90, 60, 160, 255)
+    assert seams.cut_rows(MeshRenderer(skirt, kps).layers.body, skirt[..., :3], kps) is None
+
+
 def test_mask_from_plain_background_by_grabcut():
     ref, kps, _, _, _ = _pair()
     mask = character_mask(_white(ref), None, kps)
