@@ -30,9 +30,7 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    found (:math:`c = c_+` if :math:`d_+ \le d_-`, else :math:`c_-`). So a forearm lying on a
    navy bodice leaves navy behind it, not the colour of whatever body pixel happens to be
    nearest, and an edge the arm lay across meets in its middle. Pixels the walks miss take the
-   nearest body pixel that is not ink. The fill is smoothed. Where a hand lying on the body
-   covered its edge (hands clasped over a skirt's top corner), the body's outline is drawn on
-   behind it (``render.outline``), so a raised hand does not uncover a step in the skirt.
+   nearest body pixel that is not ink. The fill is smoothed.
 
 An arm the picture shows no edges of (a drawn arm grown out of the body, with no line
 between them), or whose band is not one piece from shoulder to hand (joints a little off a
@@ -50,7 +48,6 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
-from r2a_utils.render.outline import hidden_edges
 from r2a_utils.render.props import give_back_dark_body
 from r2a_utils.render.reach import (SAMPLES, across_width, bone_points, colour_at, ink_areas, leg_bands,
                                     limb_reach, line_width, room, walk, within)
@@ -300,7 +297,6 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     for side, chain in chains.items():
         if arms[side].any():
             covered |= closed_across(kept, arms[side], chain)
-    covered |= hidden_edges(kept, taken, hands["right"] | hands["left"], kps)
     covered &= taken
     # coloured from the body's own colours, not its outlines (ink)
     source = kept & ~ink & ~roots["right"] & ~roots["left"]  # (an arm's root is the arm's colour)
