@@ -5,7 +5,8 @@ knees together, crossed shins. The body layer's mesh is one piece there, and its
 weights blend the two legs near the line, so when the pose spreads the legs the cells along
 the line stretch across the gap and smear the outline into stripes.
 
-Where the picture draws the legs apart, the mesh is cut:
+Where the picture draws the legs apart, side by side (``side_by_side``: not crossed, not one
+in front of the other), the mesh is cut:
 
 1. **The line between the legs.** The medial line between the legs' bones (hip -> knee ->
    ankle) is where the two are equally near. Going up from the feet, a row
@@ -36,6 +37,7 @@ from r2a_utils.skeleton import J
 
 SIDE_PARTS = {"left": ("left_thigh", "left_shin"), "right": ("right_thigh", "right_shin")}
 MIN_CUT = 0.1  # the cut must run this share of the legs' length, or there is none
+APART = 0.5  # legs whose bones come closer than this share of the hip width cross or overlap: no cut
 
 
 def _chain(kps: np.ndarray, side: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -52,14 +54,34 @@ def leg_distances(points: np.ndarray, kps: np.ndarray) -> tuple[np.ndarray, np.n
     return tuple(np.min([segment_distance(points, a, b) for a, b in c], axis=0) for c in chains)
 
 
+def side_by_side(kps: np.ndarray, share: float = APART) -> bool:
+    """Are the legs drawn side by side? Below the first quarter of each leg, its bones stay
+    at least ``share`` x the hip width away from the other leg's. Legs that cross or overlap
+    in the picture (one drawn in front of the other, crossed shins) come closer, and the line
+    between them there is not where they part."""
+    k = np.asarray(kps, np.float64)[:, :2]
+    chains = {s: _chain(k, s) for s in ("left", "right")}
+    hip_width = np.linalg.norm(k[J["left_hip"]] - k[J["right_hip"]])
+    if not all(chains.values()) or not hip_width > 0:
+        return False
+    for side, other in (("left", "right"), ("right", "left")):
+        pts = np.concatenate([a + np.linspace(0, 1, 20)[:, None] * (b - a) for a, b in chains[side]])
+        length = sum(np.linalg.norm(b - a) for a, b in chains[side])
+        pts = pts[np.linalg.norm(pts - chains[side][0][0], axis=1) > 0.25 * length]
+        if len(pts) and min(segment_distance(pts, a, b).min() for a, b in chains[other]) < share * hip_width:
+            return False
+    return True
+
+
 def cut_rows(body: np.ndarray, rgb: np.ndarray, kps: np.ndarray) -> tuple[int, int] | None:
-    """``(top, bottom)`` picture rows over which the picture draws the legs apart, or None.
+    """``(top, bottom)`` picture rows over which the picture draws the legs apart, or None
+    (also when the legs are not drawn side by side, ``side_by_side``).
 
     The picture is taken upright (rows across the spine), as drawings of standing figures are."""
     k = np.asarray(kps, np.float64)
     hips = k[[J["right_hip"], J["left_hip"]], :2]
     ys, xs = np.nonzero(body)
-    if not len(ys) or not np.isfinite(hips).all():
+    if not len(ys) or not np.isfinite(hips).all() or not side_by_side(kps):
         return None
     d = leg_distances(np.stack([xs, ys], 1).astype(np.float64), kps)
     if d is None:

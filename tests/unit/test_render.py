@@ -594,6 +594,10 @@ def test_legs_drawn_together_come_apart_without_stripes():
     assert (between > 40).mean() < 0.05
     rest = r.render(kps)
     assert np.abs(rest.astype(int) - rgba.astype(int)).max(-1)[rgba[..., 3] > 0].mean() < 8
+    # legs crossed in the picture (shins swapped): the line between them is not where they part
+    crossed = kps.copy()
+    crossed[J["right_ankle"], :2], crossed[J["left_ankle"], :2] = (83, 195), (57, 195)
+    assert seams.side_by_side(kps) and not seams.side_by_side(crossed)
     # a skirt over both legs, drawn without a line between them, is not cut
     skirt = rgba.copy()
     skirt[95:200, 44:96] = (90, 60, 160, 255)
