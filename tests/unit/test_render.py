@@ -518,13 +518,10 @@ def _figure_with_arm_down() -> tuple[np.ndarray, np.ndarray]:
     rgba[100:340, 70:94] = 255  # right arm, 6 px from the torso
     rgba[320:340, 70:100] = 255  # right hand on the hip
     rgba[105:125, 200:300] = 255  # left arm, held out
-    kps = np.full((18, 3), np.nan)
-    for name, xy in (("nose", (150, 70)), ("neck", (150, 100)), ("right_shoulder", (100, 108)),
-                     ("right_elbow", (82, 220)), ("right_wrist", (82, 330)), ("left_shoulder", (195, 110)),
-                     ("left_elbow", (250, 115)), ("left_wrist", (300, 115)), ("right_hip", (115, 395)),
-                     ("left_hip", (185, 395))):
-        kps[J[name]] = (*xy, 1.0)
-    return rgba, kps
+    return rgba, _keypoints({"nose": (150, 70), "neck": (150, 100), "right_shoulder": (100, 108),
+                             "right_elbow": (82, 220), "right_wrist": (82, 330), "left_shoulder": (195, 110),
+                             "left_elbow": (250, 115), "left_wrist": (300, 115), "right_hip": (115, 395),
+                             "left_hip": (185, 395)})
 
 
 def test_a_slit_the_pose_closes_is_told_from_a_tear():
@@ -568,14 +565,11 @@ def _legs_together() -> tuple[np.ndarray, np.ndarray]:
     rgba[95:200, 44:96] = (240, 200, 180, 255)  # legs
     rgba[95:200, 68:72] = (40, 30, 30, 255)  # the line between them
     cv2.circle(rgba, (70, 12), 10, (250, 220, 200, 255), -1)
-    kps = np.full((18, 3), np.nan)
-    for name, xy in (("nose", (70, 12)), ("neck", (70, 22)), ("right_shoulder", (46, 26)), ("left_shoulder", (94, 26)),
-                     ("right_elbow", (46, 55)), ("left_elbow", (94, 55)), ("right_wrist", (46, 85)),
-                     ("left_wrist", (94, 85)), ("right_hip", (57, 95)), ("left_hip", (83, 95)),
-                     ("right_knee", (57, 145)), ("left_knee", (83, 145)), ("right_ankle", (57, 195)),
-                     ("left_ankle", (83, 195))):
-        kps[J[name]] = (*xy, 1.0)
-    return rgba, kps
+    return rgba, _keypoints({"nose": (70, 12), "neck": (70, 22), "right_shoulder": (46, 26), "left_shoulder": (94, 26),
+                             "right_elbow": (46, 55), "left_elbow": (94, 55), "right_wrist": (46, 85),
+                             "left_wrist": (94, 85), "right_hip": (57, 95), "left_hip": (83, 95),
+                             "right_knee": (57, 145), "left_knee": (83, 145), "right_ankle": (57, 195),
+                             "left_ankle": (83, 195)})
 
 
 def test_legs_drawn_together_come_apart_without_stripes():
