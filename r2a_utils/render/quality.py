@@ -23,6 +23,9 @@ import cv2
 import numpy as np
 from matplotlib.path import Path as MplPath
 
+from r2a_utils.render.bones import part_segments, segment_distance
+from r2a_utils.skeleton import J
+
 MIN_PIECE = 0.002  # share of the figure's area below which a speck is not counted as a piece
 
 
@@ -39,39 +42,27 @@ def pieces(rgba: np.ndarray) -> int:
     return int((stats[1:, cv2.CC_STAT_AREA] >= MIN_PIECE * area).sum())
 
 
-# Body parts as bones (parent, child) of the OpenPose-18 layout; the torso is its quadrilateral.
-PARTS: dict[str, tuple[tuple[int, int], ...]] = {
-    "head": ((1, 0), (0, 14), (0, 15), (14, 16), (15, 17)),
-    "r_upper_arm": ((2, 3),), "r_forearm": ((3, 4),), "l_upper_arm": ((5, 6),), "l_forearm": ((6, 7),),
-    "r_thigh": ((8, 9),), "r_shin": ((9, 10),), "l_thigh": ((11, 12),), "l_shin": ((12, 13),),
-}
-TORSO = (2, 5, 11, 8)  # shoulders and hips, around
-# Parts the skeleton joins, and the joint between them (-1: the point between the hips).
-JOINED: dict[frozenset, int] = {frozenset(p): j for *p, j in (
-    ("head", "torso", 1), ("torso", "r_upper_arm", 2), ("torso", "l_upper_arm", 5), ("r_upper_arm", "r_forearm", 3),
-    ("l_upper_arm", "l_forearm", 6), ("torso", "r_thigh", 8), ("torso", "l_thigh", 11), ("r_thigh", "r_shin", 9),
-    ("l_thigh", "l_shin", 12), ("r_thigh", "l_thigh", -1))}
+# Parts the skeleton joins (``bones.PARTS``), and the joint between them (None: between the hips).
+JOINED: dict[frozenset, str | None] = {frozenset(p): j for *p, j in (
+    ("head", "torso", "neck"), ("torso", "right_upper_arm", "right_shoulder"),
+    ("torso", "left_upper_arm", "left_shoulder"), ("right_upper_arm", "right_forearm", "right_elbow"),
+    ("left_upper_arm", "left_forearm", "left_elbow"), ("torso", "right_thigh", "right_hip"),
+    ("torso", "left_thigh", "left_hip"), ("right_thigh", "right_shin", "right_knee"),
+    ("left_thigh", "left_shin", "left_knee"), ("right_thigh", "left_thigh", None))}
+TORSO = ("right_shoulder", "left_shoulder", "left_hip", "right_hip")  # its outline, around
 
 
 def part_distances(points: np.ndarray, pose: np.ndarray) -> dict[str, np.ndarray]:
-    """Distance of each ``(x, y)`` point to each body part of ``pose`` (absent joints skipped)."""
-    xy, out = np.asarray(pose, np.float64)[:, :2], {}
-    for name, bones in PARTS.items():
-        d = [_segment_distance(points, xy[a], xy[b]) for a, b in bones if np.isfinite(xy[[a, b]]).all()]
-        if d:
-            out[name] = np.min(d, axis=0)
-    quad = xy[list(TORSO)]
+    """Distance of each ``(x, y)`` point to each body part of ``pose`` (``bones.part_segments``;
+    the torso is its quadrilateral, 0 inside). Parts with an absent joint are left out."""
+    segs = {p: ab for p, ab in part_segments(np.asarray(pose, np.float64)).items() if np.isfinite(ab).all()}
+    out = {p: segment_distance(points, a, b) for p, (a, b) in segs.items() if p != "torso"}
+    quad = np.asarray(pose, np.float64)[[J[n] for n in TORSO], :2]
     if np.isfinite(quad).all():
-        edges = [_segment_distance(points, quad[i], quad[(i + 1) % 4]) for i in range(4)]
+        edges = [segment_distance(points, quad[i], quad[(i + 1) % 4]) for i in range(4)]
         inside = MplPath(quad).contains_points(points, radius=1e-6)
         out["torso"] = np.where(inside, 0.0, np.min(edges, axis=0))
     return out
-
-
-def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ab = b - a
-    t = np.clip(((p - a) @ ab) / max(float(ab @ ab), 1e-9), 0.0, 1.0)
-    return np.linalg.norm(p - (a + t[:, None] * ab), axis=1)
 
 
 def pose_made(hole: np.ndarray, figure: np.ndarray, pose: np.ndarray, share: float = 0.05) -> bool:
@@ -96,21 +87,15 @@ def pose_made(hole: np.ndarray, figure: np.ndarray, pose: np.ndarray, share: flo
     if any(p not in JOINED for p in pairs):
         return True
     xy = np.asarray(pose, np.float64)[:, :2]
+    segs = part_segments(np.asarray(pose, np.float64))
     hy, hx = np.nonzero(hole)
     for p in pairs:
         j = JOINED[p]
-        joint = xy[[8, 11]].mean(0) if j < 0 else xy[j]
-        length = min(_part_length(xy, name) for name in p)
+        joint = xy[[J["right_hip"], J["left_hip"]]].mean(0) if j is None else xy[J[j]]
+        length = min(float(np.linalg.norm(segs[name][1] - segs[name][0])) for name in p)
         if np.isfinite(joint).all() and np.hypot(hx - joint[0], hy - joint[1]).max() > 0.5 * length:
             return True
     return False
-
-
-def _part_length(xy: np.ndarray, name: str) -> float:
-    if name == "torso":
-        return float(np.linalg.norm(xy[[2, 5]].mean(0) - xy[[8, 11]].mean(0)))
-    a, b = PARTS[name][0]
-    return float(np.linalg.norm(xy[a] - xy[b]))
 
 
 def hole_area(rgba: np.ndarray, slit_share: float | None = 0.01, pose: np.ndarray | None = None) -> int:
