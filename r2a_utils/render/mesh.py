@@ -151,7 +151,8 @@ class MeshRenderer:
         self.sources = [_premultiplied(self.layers.body_rgb, a * _with_rim(self.layers.body, self.mask)),
                         _premultiplied(rgb, a * _with_rim(arms, self.mask))]
         meshes = [self._body_mesh()] + [self._arm_mesh(side) for side in SIDES]
-        # legs drawn side by side come apart along the line between them (render.seams)
+        # legs drawn side by side come apart along the line between them (render.seams; with
+        # skinning only: ARAP solves each layer's mesh as one piece)
         cut = cut_legs(*meshes[0], self.layers.body, rgb, kps, rgb.shape[1]) if deform == "lbs" else None
         src_verts = [m[0] for m in meshes]  # where each layer's vertices sample its source
         if cut is not None:

@@ -144,10 +144,11 @@ def cut_legs(vertices: np.ndarray, triangles: np.ndarray, weights: np.ndarray, b
     w[below & ~left] = _moved_to(weights[below & ~left], "right")
     on_line = (below[triangles].any(1) & left[triangles].any(1) & ~left[triangles].all(1))
     keep, line = triangles[~on_line], triangles[on_line]
-    verts, wts, src, tris = [vertices], [w], [vertices], [keep]
-    n = len(vertices)
+    used = np.unique(line)
+    if not len(used):  # the legs apart with a gap wider than a cell: no cell lies on the line
+        return vertices, keep, w, vertices, None
+    verts, wts, src, tris, n = [vertices], [w], [vertices], [keep], len(vertices)
     for shift, side in ((width, "left"), (2 * width, "right")):
-        used = np.unique(line)
         index = np.full(len(vertices), -1, np.int64)
         index[used] = n + np.arange(len(used))
         verts.append(vertices[used])
@@ -155,13 +156,13 @@ def cut_legs(vertices: np.ndarray, triangles: np.ndarray, weights: np.ndarray, b
         src.append(vertices[used] + (shift, 0))
         tris.append(index[line])
         n += len(used)
-    used = np.unique(line)
-    if not len(used):  # the legs apart with a gap wider than a cell: no cell lies on the line
-        return np.concatenate(verts), np.concatenate(tris), np.concatenate(wts), np.concatenate(src), None
-    # each pixel is on the side of the nearest vertex of the cells on the line
-    ys, xs = np.mgrid[:body.shape[0], :body.shape[1]]
+    # each pixel around the line is on the side of the nearest vertex of the cells on it
+    side = np.ones(body.shape, bool)
+    x0, y0 = np.maximum(np.floor(vertices[used].min(0)).astype(int) - 4, 0)
+    x1, y1 = np.ceil(vertices[used].max(0)).astype(int) + 5
+    ys, xs = np.mgrid[y0:min(y1, body.shape[0]), x0:min(x1, body.shape[1])]
     _, nearest = cKDTree(vertices[used]).query(np.stack([xs.ravel(), ys.ravel()], 1))
-    side = left[used][nearest].reshape(body.shape)
+    side[ys, xs] = left[used][nearest].reshape(ys.shape)
     return np.concatenate(verts), np.concatenate(tris), np.concatenate(wts), np.concatenate(src), side
 
 
