@@ -364,11 +364,12 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
             kind = "plain" if plain_background(char.picture.rgb) else "busy"
             for h in heights:
                 staged = place_on_canvas(char, retarget(motion, char)[0], h)
+                rest = staged.character_keypoints
+                poses = [drawn_pose(rest, t) for t in staged.targets]  # the same for every renderer
                 for label in renderers:
-                    r = renderers[label](staged.reference, staged.character_keypoints, staged.mask)
-                    rest = staged.character_keypoints
+                    r = renderers[label](staged.reference, rest, staged.mask)
                     rep = tear_report((r.render(t) for t in staged.targets), r.render(rest),
-                                      poses=[drawn_pose(rest, t) for t in staged.targets], rest_pose=rest)
+                                      poses=poses, rest_pose=rest)
                     share[label, h][kind].append(rep["torn_share"])
                     enclosed[label] += rep["enclosed"]
     for label in renderers:

@@ -157,7 +157,8 @@ class MeshRenderer:
         src_verts = [m[0] for m in meshes]  # where each layer's vertices sample its source
         if cut is not None:
             meshes[0], src_verts[0] = cut[:3], cut[3]
-            self.sources[0] = side_sources(self.sources[0], cut[4]) if cut[4] is not None else self.sources[0]
+            if cut[4] is not None:  # cells on the line: their copies sample the legs' halves
+                self.sources[0] = side_sources(self.sources[0], cut[4])
         self._blurred = {0.0: self.sources}
         verts, tris, wts, layer_of, offset = [], [], [], [], 0
         self._arap = []  # (vertex slice, Arap, the parts its handles follow) per layer, with deform="arap"

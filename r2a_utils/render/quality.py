@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from matplotlib.path import Path as MplPath
 
-from r2a_utils.render.bones import part_segments, segment_distance
+from r2a_utils.render.bones import LIMB_PARTS, PARENT, part_segments, segment_distance
 from r2a_utils.skeleton import J
 
 MIN_PIECE = 0.002  # share of the figure's area below which a speck is not counted as a piece
@@ -42,13 +42,11 @@ def pieces(rgba: np.ndarray) -> int:
     return int((stats[1:, cv2.CC_STAT_AREA] >= MIN_PIECE * area).sum())
 
 
-# Parts the skeleton joins (``bones.PARTS``), and the joint between them (None: between the hips).
-JOINED: dict[frozenset, str | None] = {frozenset(p): j for *p, j in (
-    ("head", "torso", "neck"), ("torso", "right_upper_arm", "right_shoulder"),
-    ("torso", "left_upper_arm", "left_shoulder"), ("right_upper_arm", "right_forearm", "right_elbow"),
-    ("left_upper_arm", "left_forearm", "left_elbow"), ("torso", "right_thigh", "right_hip"),
-    ("torso", "left_thigh", "left_hip"), ("right_thigh", "right_shin", "right_knee"),
-    ("left_thigh", "left_shin", "left_knee"), ("right_thigh", "left_thigh", None))}
+# Parts the skeleton joins (``bones.PARENT``), and the joint between them: a limb's first
+# joint, the neck for the head; the thighs also meet between the hips (None).
+JOINED: dict[frozenset, str | None] = {
+    **{frozenset((name, PARENT[name])): joint for name, joint, _ in LIMB_PARTS},
+    frozenset(("head", "torso")): "neck", frozenset(("right_thigh", "left_thigh")): None}
 TORSO = ("right_shoulder", "left_shoulder", "left_hip", "right_hip")  # its outline, around
 
 
