@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -145,10 +145,14 @@ class VideoReader:
     """
 
     def __init__(self, path: str | os.PathLike, max_frames: int | None = None, info: VideoInfo | None = None,
-                 height: int | None = None):
+                 height: int | None = None, start: int = 0, check: Callable[[int], None] | None = None):
         """``height``: frames come shrunk to this many rows (never enlarged), scaled as they
-        are converted to RGB (area averaging): cheaper than a full-size frame resized after."""
+        are converted to RGB (area averaging): cheaper than a full-size frame resized after.
+        ``start``: the first frame yielded; those before it are decoded (a frame needs the ones
+        before it) but not converted to RGB, a third of a frame's cost. ``check``: called with
+        each frame's number as it is decoded (skipped ones included); raise in it to stop."""
         self.path = str(path)
+        self.start, self.check = start, check
         self.info = info if info is not None else probe(path)  # callers that probed pass it on
         self.max_frames = max_frames
         self.height = height if height is not None and 0 < height < self.info.height else None
@@ -167,7 +171,7 @@ class VideoReader:
 
     def __len__(self) -> int:
         n = self.info.num_frames
-        return min(n, self.max_frames) if self.max_frames is not None else n
+        return max(0, (min(n, self.max_frames) if self.max_frames is not None else n) - self.start)
 
     def __enter__(self) -> VideoReader:
         return self
@@ -196,6 +200,13 @@ class VideoReader:
         try:
             for packet in self._container.demux(stream):
                 for frame in packet.decode():
+                    if self.check is not None:
+                        self.check(count)
+                    if count < self.start:
+                        count += 1
+                        if self.max_frames is not None and count >= self.max_frames:
+                            return
+                        continue
                     img = frame.to_ndarray(format="rgb24", **shrink)
                     if self.info.rotation:
                         img = np.ascontiguousarray(np.rot90(img, k=self.info.rotation // 90))

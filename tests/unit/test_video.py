@@ -159,6 +159,28 @@ def test_frames_shrunk_as_they_are_decoded(shared):
     assert VideoReader(src, height=2000).size == (1280, 720)  # never enlarged
 
 
+def test_start_skips_frames_and_check_can_stop(tmp_path):
+    """A second half starts mid-video: the frames from ``start`` on, the same as a full read's;
+    ``check`` sees every decoded frame, skipped ones included, and raising in it stops."""
+    p = write_video(tmp_path / "a.mp4", _frames(20), 20)
+    full = read_frames(p)
+    late = VideoReader(p, start=12, max_frames=16)
+    assert len(late) == 4
+    got = list(late)
+    assert len(got) == 4 and all(np.array_equal(a, b) for a, b in zip(got, full[12:16]))
+    seen = []
+
+    def check(i):
+        seen.append(i)
+        if i == 7:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        list(VideoReader(p, start=10, check=check))
+    assert seen == list(range(8))
+    assert list(VideoReader(p, start=25)) == [] and len(VideoReader(p, start=25)) == 0
+
+
 def test_max_frames_streams_a_prefix(tmp_path):
     p = write_video(tmp_path / "a.mp4", _frames(20), 20)
     assert len(read_frames(p, max_frames=5)) == 5
