@@ -22,7 +22,8 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    stays over the shoulder the body keeps: the arm never comes off, and nothing of the body
    is stretched after it (as with the parts of a jointed paper doll).
 3. **Pieces carried by an arm.** A piece of the body layer that only the arm held on to (a
-   bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm.
+   bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm, and so
+   does what the hand holds beside the body (a bag touching the skirt: ``props.held_props``).
 4. **Behind the arm.** Where an arm covered the body (the body closes over it *across* the
    arm, encloses it, or a leg goes on under it), the body layer gets those pixels, so a raised
    arm uncovers a filled torso, not a hole. They are coloured *across* the arm: from each
@@ -48,7 +49,7 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
-from r2a_utils.render.props import give_back_dark_body
+from r2a_utils.render.props import give_back_dark_body, held_props
 from r2a_utils.render.reach import (SAMPLES, across_width, bone_points, colour_at, ink_areas, leg_bands,
                                     limb_reach, line_width, room, walk, within)
 from r2a_utils.skeleton import J
@@ -289,14 +290,21 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
             arms[side] |= piece
         else:
             kept |= piece
+    # what a hand holds (a bag, a staff) goes with it
+    props = {side: np.zeros_like(mask) for side in SIDES}
+    for side in chains:
+        props[side] = held_props(rgb, mask, ink, wide, kept, arms[side], hands[side], chains[side], kps)
+        arms[side] |= props[side]
+        kept &= ~props[side]
+    taken = arms["right"] | arms["left"]
     # the places the arms covered: where the body closes over them across the arm (the slot
     # an arm lying on the body leaves), encloses them, or goes on behind them along a leg
-    reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s]).astype(np.uint8), cv2.DIST_L2, 3).max())
+    reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s] & ~props[s]).astype(np.uint8), cv2.DIST_L2, 3).max())
                  for s in SIDES if arms[s].any()), default=2.0)
     covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps)
     for side, chain in chains.items():
         if arms[side].any():
-            covered |= closed_across(kept, arms[side], chain)
+            covered |= closed_across(kept, arms[side] & ~props[side], chain)  # across the arm, not a bag
     covered &= taken
     # coloured from the body's own colours, not its outlines (ink)
     source = kept & ~ink & ~roots["right"] & ~roots["left"]  # (an arm's root is the arm's colour)

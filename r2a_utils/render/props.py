@@ -1,6 +1,10 @@
-"""What an arm's layer gives back to the body: the dark areas it reached into that are the
-body's (a navy bodice under a white forearm, a black skirt under a hand), not a prop it
-holds (a staff, a bag, a glove).
+"""What an arm's layer gives back to the body, and what it takes from it.
+
+Given back (``give_back_dark_body``): the dark areas it reached into that are the body's (a
+navy bodice under a white forearm, a black skirt under a hand), not a prop it holds (a staff,
+a bag, a glove). Taken (``held_props``): what the hand holds beside the body, a bag touching
+the skirt or a staff across the hip, which neither the arm's band nor a piece cut off from the
+body would bring along.
 
 ``render.layers`` cuts each arm out of the picture as a band around its bones. Where a light
 arm lies on a dark body, the band's walks across the arm run on into the dark area beside it,
@@ -15,6 +19,13 @@ found (an opening of the ink), and one the band reached into goes back to the bo
 
 What giving back leaves apart from the arm's bones and root goes to the body too: an arm's
 layer stays one piece along its bones.
+
+A held thing is a flat area of the picture between its lines, joined to the areas next to it
+whose colour goes on across the line (a skirt's pleats, locks of hair, a bag's flap make one
+thing). It goes with the hand when it touches the hand, the body's bones do not cross it, and
+it lies beyond the hand: ``HELD_SHARE`` of its pixels nearer the hand's bone than any other (a
+bag), or long and thin with its axis through the hand (a staff). What it encloses with the
+background goes along, and its outline.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -66,3 +77,121 @@ def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray
         on = left[arm_bones[:, 1], arm_bones[:, 0]]
         arms[side] &= np.isin(left, on[on > 0])
     return given
+
+
+
+HELD_SHARE = 0.5  # share of a thing's pixels nearer the hand's bone than any other: it hangs from the hand
+ELONGATED = 3.0
+ENCLOSED = 0.8  # a thing this many times longer than wide, its axis through the hand, is held (a staff)
+SAME_COLOUR = 30.0  # RGB distance within which two areas next to each other across a line are one thing
+
+
+def _same_thing(rgb: np.ndarray, labels: np.ndarray, free: np.ndarray, start: int, k: int) -> np.ndarray:
+    """The flat area ``start`` and the areas next to it, across a line, that go on in its
+    colour (a skirt's pleats, locks of hair, a bag's flap): one thing. ``free``: the pixels
+    that may join it."""
+    from scipy.spatial import cKDTree
+
+    kernel, rng = np.ones((k, k), np.uint8), np.random.default_rng(0)
+    core = cv2.distanceTransform(free.astype(np.uint8), cv2.DIST_L2, 3) > 2  # off the lines' soft edges
+    thing, frontier, seen = labels == start, [start], {start}
+    while frontier:
+        area = labels == frontier.pop()
+        colours = rgb[area & core].astype(np.float64) if (area & core).any() else rgb[area].astype(np.float64)
+        colours = colours[rng.choice(len(colours), min(len(colours), 256), replace=False)]
+        ring = (cv2.dilate(area.astype(np.uint8), kernel, iterations=2) > 0) & ~area & core & (labels > 0)
+        if not ring.any():
+            continue
+        dist, _ = cKDTree(colours).query(rgb[ring].astype(np.float64))
+        joined = np.bincount(labels[ring][dist < SAME_COLOUR], minlength=labels.max() + 1)
+        for j in np.flatnonzero(joined >= k):
+            if j not in seen:
+                seen.add(j)
+                frontier.append(j)
+                thing |= labels == j
+    return thing
+
+
+def _enclosed(labels: np.ndarray, held: np.ndarray, mask: np.ndarray, ink: np.ndarray, bones: np.ndarray,
+              k: int) -> np.ndarray:
+    """Areas beside ``held``, smaller than it and off the body's ``bones``, that it encloses
+    with the background and the lines (``ENCLOSED`` of what lies around them): the highlights
+    between a bundle of barrels, the inside of a bag's handle."""
+    out = np.zeros_like(held)
+    kernel = np.ones((k, k), np.uint8)
+    near = (cv2.dilate(held.astype(np.uint8), kernel) > 0) & ~held & (labels > 0)
+    on_bones = set(np.unique(labels[bones[:, 1], bones[:, 0]]))
+    for i in np.unique(labels[near]):
+        area = labels == i
+        if i in on_bones or area.sum() > held.sum():
+            continue
+        ring = (cv2.dilate(area.astype(np.uint8), kernel, iterations=2) > 0) & ~area
+        if (ring & (held | ~mask | ink)).sum() >= ENCLOSED * ring.sum():
+            out |= area
+    return out
+
+
+def _through(px: np.ndarray, hand: tuple[np.ndarray, np.ndarray], k: int) -> bool:
+    """Is the thing at ``px`` long and thin (``ELONGATED``), its axis through the hand?"""
+    if len(px) < 2 * k:
+        return False
+    centre = px.mean(0)
+    values, vectors = np.linalg.eigh(np.cov((px - centre).T))
+    if values[1] < ELONGATED ** 2 * max(values[0], 1e-6):
+        return False
+    axis = vectors[:, 1]
+    mid = (hand[0] + hand[1]) / 2 - centre
+    return abs(mid[0] * axis[1] - mid[1] * axis[0]) <= max(float(np.linalg.norm(hand[1] - hand[0])), k)
+
+
+def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndarray, body: np.ndarray,
+               arm: np.ndarray, hand: np.ndarray, chain: list, kps: np.ndarray) -> np.ndarray:
+    """What of ``body`` the hand holds (a bag, a staff, a sword): things (flat areas of the
+    picture between its lines, joined to those next to them that go on in their colour,
+    ``_same_thing``) that touch the hand (``hand``, its pixels) and lie beyond it:
+    ``HELD_SHARE`` of their pixels are nearer the hand's bone (the last of ``chain``) than
+    the arm's other bones and the body's. A skirt's pleat by the hand is one thing with the
+    rest of the skirt, which lies along the legs. With their outlines."""
+    from r2a_utils.render.bones import segment_distance
+
+    held = np.zeros_like(mask)
+    if not hand.any():
+        return held
+    k = 2 * line_width(mask.shape) + 1
+    free = body & (~ink | wide)  # the fills, and the dark areas wider than a line (a dark staff)
+    n, labels = cv2.connectedComponents((body & ~ink).astype(np.uint8), connectivity=4)
+    _, dark = cv2.connectedComponents((body & wide).astype(np.uint8), connectivity=4)
+    labels = np.where(dark > 0, dark + n, labels)
+    near_hand = cv2.dilate(hand.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+    p = kps[:, :2].astype(np.float64)
+    hips = (p[J["right_hip"]] + p[J["left_hip"]]) / 2
+    others = list(chain[:2]) + [(p[J["neck"]], hips), (p[J["neck"]], p[J["nose"]]),
+                                (p[J["right_shoulder"]], p[J["left_shoulder"]])]
+    for side in ("right", "left"):
+        others += [(p[J[f"{side}_hip"]], p[J[f"{side}_knee"]]), (p[J[f"{side}_knee"]], p[J[f"{side}_ankle"]])]
+    others = [(a, b) for a, b in others if np.isfinite(a).all() and np.isfinite(b).all()]
+    bones = bone_points(others[2:], mask.shape)  # the body's, not the arm's
+    done = np.zeros_like(mask)
+    for i in np.unique(labels[near_hand & (labels > 0)]):
+        if done[labels == i].any():
+            continue
+        thing = _same_thing(rgb, labels, free, i, k)
+        done |= thing
+        if bones[thing[bones[:, 1], bones[:, 0]]].shape[0] > PROP_BONES * max(len(bones), 1):
+            continue  # the body's bones cross it: a skirt, a jacket
+        ys, xs = np.nonzero(thing)
+        px = np.stack([xs, ys], 1).astype(np.float64)
+        to_other = np.min([segment_distance(px, a, b) for a, b in others], axis=0)
+        if _through(px, chain[2], k) or (segment_distance(px, *chain[2]) < to_other).mean() >= HELD_SHARE:
+            held |= thing
+    if not held.any():
+        return held
+    held |= _enclosed(labels, held, mask, ink, bones, k)
+    # the lines within a line's width of it and nearer it than the rest of the body
+    to_held = cv2.distanceTransform((~held).astype(np.uint8), cv2.DIST_L2, 3)
+    to_rest = cv2.distanceTransform((~(free & ~held)).astype(np.uint8), cv2.DIST_L2, 3)
+    held |= ink & ~wide & body & (to_held <= k) & (to_held <= to_rest)
+    # only what then hangs on to the arm (its mesh reaches no piece apart from it)
+    _, pieces = cv2.connectedComponents((held | arm).astype(np.uint8), connectivity=8)
+    on_arm = np.unique(pieces[arm])
+    return held & np.isin(pieces, on_arm[on_arm > 0])

@@ -156,6 +156,7 @@ def test_05_full_pipeline_demo(tmp_path):
     split = m["layers"]["embedded character"]
     assert 0.03 < split["arm_share"] < 0.4 and 0 <= split["filled_share"] < split["arm_share"]
     top, bottom = m["legs_cut_rows"]  # thighs drawn together: the mesh is cut between the legs
+    assert m["held_prop"]["bag_px"] > 100 and m["held_prop"]["bag_in_arm_layer"] > 0.9  # the bag goes with the hand
     assert 0 < top < bottom
     assert m["folded_legs_note"] == {"standing": False, "folded": True, "cut_off": True}  # folded, cut off: named
     assert m["folded_knee_drift_deg"] < 0.5  # and kept: the leg bends as drawn in every frame

@@ -256,6 +256,71 @@ def test_a_staff_in_the_hand_goes_with_the_arm(measured):
     assert score > 0.865
 
 
+def _bag_in_hand(hair: bool = False):
+    """Arms down on white, outlined in black, over a pleated red skirt: the right hand holds a
+    green bag hanging beside the skirt (``hair``: a yellow lock of hair, of a piece with the
+    hair on the head, hangs by the left hand). Returns (picture, joints, bag mask)."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    pts = _figure_points(right_elbow=(90, 145), right_wrist=(84, 190), left_elbow=(150, 145), left_wrist=(156, 190))
+    kps = _keypoints(pts)
+    black, skin = (20, 20, 20), (240, 200, 180)
+    if hair:
+        cv2.rectangle(img, (92, 22), (190, 60), (230, 200, 40), -1)
+        cv2.rectangle(img, (165, 22), (190, 215), (230, 200, 40), -1)
+        cv2.rectangle(img, (92, 22), (190, 215), black, 2)
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], black, 18)
+        cv2.line(img, pts[a], pts[b], (200, 200, 210), 14)
+    cv2.rectangle(img, (95, 85), (145, 180), black, -1)
+    cv2.rectangle(img, (97, 87), (143, 178), (60, 90, 200), -1)  # blouse
+    skirt = np.array([[97, 178], [143, 178], [160, 232], [80, 232]], np.int32)
+    cv2.fillPoly(img, [skirt], (200, 40, 50))
+    cv2.polylines(img, [skirt], True, black, 2)
+    for x in (100, 120, 140):  # pleats: lines with the skirt's colour on both sides
+        cv2.line(img, (x + (x - 120) // 6, 180), (x + (x - 120) // 2, 230), black, 1)
+    cv2.circle(img, pts["nose"], 28, black, -1)
+    cv2.circle(img, pts["nose"], 26, (250, 220, 190), -1)
+    bag = np.zeros(img.shape[:2], np.uint8)
+    cv2.rectangle(bag, (50, 205), (78, 240), 1, -1)
+    cv2.rectangle(img, (48, 203), (80, 242), black, -1)
+    img[bag > 0] = (60, 200, 60)
+    cv2.line(img, (56, 203), pts["right_wrist"], black, 2)  # the handle
+    cv2.line(img, (72, 203), pts["right_wrist"], black, 2)
+    for side in ("right", "left"):
+        for a, b, width in ((f"{side}_shoulder", f"{side}_elbow", 12), (f"{side}_elbow", f"{side}_wrist", 10)):
+            cv2.line(img, pts[a], pts[b], black, width + 4)
+            cv2.line(img, pts[a], pts[b], skin, width)
+        cv2.circle(img, pts[f"{side}_wrist"], 8, black, -1)
+        cv2.circle(img, pts[f"{side}_wrist"], 6, skin, -1)
+    return img, kps, bag > 0
+
+
+def test_a_bag_in_the_hand_goes_with_the_arm(measured):
+    """A bag hanging from the hand beside the skirt is of a piece with neither the arm's band
+    nor anything cut off from the body: it is a thing of its own (its colour stops at the line
+    around it) that touches the hand and lies nearer the hand's bone than any other
+    (``props.held_props``). Raised, the arm takes it along; the skirt's pleats by the other
+    hand, and a lock of hair hanging beside it, stay with the body."""
+    img, kps, bag = _bag_in_hand()
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    carried = layers.arms["right"][bag].mean()
+    skirt = _near(img, (200, 40, 50))
+    measured(f"a bag in the hand: {carried:.0%} of it in the arm's layer; "
+             f"skirt in the arms' layers: {(skirt & (layers.arms['right'] | layers.arms['left'])).sum()} px")
+    assert carried > 0.95
+    assert (skirt & (layers.arms["right"] | layers.arms["left"])).sum() < 0.02 * skirt.sum()  # the wrists' rims
+    raised = kps.copy()
+    raised[J["right_elbow"], :2], raised[J["right_wrist"], :2] = (55, 105), (40, 145)  # held out from the body
+    out = MeshRenderer(img, kps, mask=(img < 250).any(-1).astype(np.uint8) * 255).render(raised)
+    green = _near(out[..., :3], (60, 200, 60)) & (out[..., 3] > 127)
+    measured(f"the arm held out: {green[bag].sum()} green px left where the bag was, {green.sum()} in all")
+    assert green[bag].sum() < 0.05 * bag.sum() and green.sum() > 0.8 * bag.sum()  # not left at the hip: with the hand
+    img, kps, _ = _bag_in_hand(hair=True)
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    lock = _near(img, (230, 200, 40))
+    assert (lock & layers.arms["left"]).sum() < 0.02 * lock.sum()
+
+
 def test_a_figure_drawn_smaller_is_not_aliased():
     """Drawn at 0.4 of its size, a picture of one-pixel stripes comes out an even grey: the
     sources are blurred before bilinear sampling skips pixels (a shrinking figure's line art
