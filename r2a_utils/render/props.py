@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from scipy.ndimage import find_objects
 
 from r2a_utils.render.reach import LEG_BONES, bone_points, line_width
 from r2a_utils.skeleton import J
@@ -82,52 +83,71 @@ def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray
 
 HELD_SHARE = 0.5  # share of a thing's pixels nearer the hand's bone than any other: it hangs from the hand
 ELONGATED = 3.0
-ENCLOSED = 0.8  # a thing this many times longer than wide, its axis through the hand, is held (a staff)
+ENCLOSED = 0.8  # share of an area's surroundings that are the held thing, background or lines: it goes along
+HELD_MOST = 0.25  # share of the figure a held thing stays under  # a thing this many times longer than wide, its axis through the hand, is held (a staff)
 SAME_COLOUR = 30.0  # RGB distance within which two areas next to each other across a line are one thing
 
 
-def _same_thing(rgb: np.ndarray, labels: np.ndarray, free: np.ndarray, start: int, k: int) -> np.ndarray:
+def _box(boxes: list, i: int, pad: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """Area ``i``'s bounding box (``find_objects``), ``pad`` pixels wider on every side."""
+    ys, xs = boxes[i - 1]
+    return (slice(max(ys.start - pad, 0), min(ys.stop + pad, shape[0])),
+            slice(max(xs.start - pad, 0), min(xs.stop + pad, shape[1])))
+
+
+def _same_thing(rgb: np.ndarray, labels: np.ndarray, boxes: list, core: np.ndarray, start: int, k: int,
+                most: int) -> tuple[set[int], bool]:
     """The flat area ``start`` and the areas next to it, across a line, that go on in its
-    colour (a skirt's pleats, locks of hair, a bag's flap): one thing. ``free``: the pixels
-    that may join it."""
+    colour (a skirt's pleats, locks of hair, a bag's flap): one thing, as a set of labels.
+    ``core``: the pixels off the lines' soft edges (their colours are compared); ``boxes``:
+    each area's bounding box. Returns ``(labels, whole)``: ``whole`` is False when the thing
+    grew past ``most`` pixels (too big to be held) and the search stopped."""
     from scipy.spatial import cKDTree
 
     kernel, rng = np.ones((k, k), np.uint8), np.random.default_rng(0)
-    core = cv2.distanceTransform(free.astype(np.uint8), cv2.DIST_L2, 3) > 2  # off the lines' soft edges
-    thing, frontier, seen = labels == start, [start], {start}
+    sizes = np.bincount(labels.ravel())
+    thing, frontier, size = {start}, [start], int(sizes[start])
     while frontier:
-        area = labels == frontier.pop()
-        colours = rgb[area & core].astype(np.float64) if (area & core).any() else rgb[area].astype(np.float64)
-        colours = colours[rng.choice(len(colours), min(len(colours), 256), replace=False)]
-        ring = (cv2.dilate(area.astype(np.uint8), kernel, iterations=2) > 0) & ~area & core & (labels > 0)
+        j = frontier.pop()
+        box = _box(boxes, j, 2 * k, labels.shape)
+        sub, sub_core, sub_rgb = labels[box], core[box], rgb[box]
+        area = sub == j
+        colours = sub_rgb[area & sub_core] if (area & sub_core).any() else sub_rgb[area]
+        colours = colours[rng.choice(len(colours), min(len(colours), 256), replace=False)].astype(np.float64)
+        ring = (cv2.dilate(area.astype(np.uint8), kernel, iterations=2) > 0) & ~area & sub_core & (sub > 0)
         if not ring.any():
             continue
-        dist, _ = cKDTree(colours).query(rgb[ring].astype(np.float64))
-        joined = np.bincount(labels[ring][dist < SAME_COLOUR], minlength=labels.max() + 1)
-        for j in np.flatnonzero(joined >= k):
-            if j not in seen:
-                seen.add(j)
-                frontier.append(j)
-                thing |= labels == j
-    return thing
+        dist, _ = cKDTree(colours).query(sub_rgb[ring].astype(np.float64))
+        joined = np.bincount(sub[ring][dist < SAME_COLOUR], minlength=len(sizes))
+        for other in np.flatnonzero(joined >= k):
+            if other not in thing:
+                thing.add(int(other))
+                frontier.append(int(other))
+                size += int(sizes[other])
+                if size > most:
+                    return thing, False
+    return thing, True
 
 
-def _enclosed(labels: np.ndarray, held: np.ndarray, mask: np.ndarray, ink: np.ndarray, bones: np.ndarray,
-              k: int) -> np.ndarray:
+def _enclosed(labels: np.ndarray, boxes: list, held: np.ndarray, mask: np.ndarray, ink: np.ndarray,
+              bones: np.ndarray, k: int) -> np.ndarray:
     """Areas beside ``held``, smaller than it and off the body's ``bones``, that it encloses
     with the background and the lines (``ENCLOSED`` of what lies around them): the highlights
     between a bundle of barrels, the inside of a bag's handle."""
     out = np.zeros_like(held)
     kernel = np.ones((k, k), np.uint8)
     near = (cv2.dilate(held.astype(np.uint8), kernel) > 0) & ~held & (labels > 0)
-    on_bones = set(np.unique(labels[bones[:, 1], bones[:, 0]]))
-    for i in np.unique(labels[near]):
-        area = labels == i
-        if i in on_bones or area.sum() > held.sum():
+    on_bones = set(np.unique(labels[bones[:, 1], bones[:, 0]]).tolist())
+    sizes, most = np.bincount(labels.ravel()), int(held.sum())
+    closed = held | ~mask | ink
+    for i in np.unique(labels[near]).tolist():
+        if i in on_bones or sizes[i] > most:
             continue
+        box = _box(boxes, i, 2 * k, labels.shape)
+        area = labels[box] == i
         ring = (cv2.dilate(area.astype(np.uint8), kernel, iterations=2) > 0) & ~area
-        if (ring & (held | ~mask | ink)).sum() >= ENCLOSED * ring.sum():
-            out |= area
+        if (ring & closed[box]).sum() >= ENCLOSED * ring.sum():
+            out[box] |= area
     return out
 
 
@@ -162,6 +182,8 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     n, labels = cv2.connectedComponents((body & ~ink).astype(np.uint8), connectivity=4)
     _, dark = cv2.connectedComponents((body & wide).astype(np.uint8), connectivity=4)
     labels = np.where(dark > 0, dark + n, labels)
+    boxes = find_objects(labels)
+    core = cv2.distanceTransform(free.astype(np.uint8), cv2.DIST_L2, 3) > 2  # off the lines' soft edges
     near_hand = cv2.dilate(hand.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
     p = kps[:, :2].astype(np.float64)
     hips = (p[J["right_hip"]] + p[J["left_hip"]]) / 2
@@ -171,12 +193,15 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
         others += [(p[J[f"{side}_hip"]], p[J[f"{side}_knee"]]), (p[J[f"{side}_knee"]], p[J[f"{side}_ankle"]])]
     others = [(a, b) for a, b in others if np.isfinite(a).all() and np.isfinite(b).all()]
     bones = bone_points(others[2:], mask.shape)  # the body's, not the arm's
-    done = np.zeros_like(mask)
-    for i in np.unique(labels[near_hand & (labels > 0)]):
-        if done[labels == i].any():
+    done: set[int] = set()
+    for i in np.unique(labels[near_hand & (labels > 0)]).tolist():
+        if i in done:
             continue
-        thing = _same_thing(rgb, labels, free, i, k)
-        done |= thing
+        found, whole = _same_thing(rgb, labels, boxes, core, i, k, int(HELD_MOST * mask.sum()))
+        done |= found
+        if not whole:
+            continue  # larger than anything a hand holds
+        thing = np.isin(labels, list(found))
         if bones[thing[bones[:, 1], bones[:, 0]]].shape[0] > PROP_BONES * max(len(bones), 1):
             continue  # the body's bones cross it: a skirt, a jacket
         ys, xs = np.nonzero(thing)
@@ -186,7 +211,7 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
             held |= thing
     if not held.any():
         return held
-    held |= _enclosed(labels, held, mask, ink, bones, k)
+    held |= _enclosed(labels, boxes, held, mask, ink, bones, k)
     # the lines within a line's width of it and nearer it than the rest of the body
     to_held = cv2.distanceTransform((~held).astype(np.uint8), cv2.DIST_L2, 3)
     to_rest = cv2.distanceTransform((~(free & ~held)).astype(np.uint8), cv2.DIST_L2, 3)
