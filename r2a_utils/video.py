@@ -148,9 +148,8 @@ class VideoReader:
                  height: int | None = None, start: int = 0, check: Callable[[int], None] | None = None):
         """``height``: frames come shrunk to this many rows (never enlarged), scaled as they
         are converted to RGB (area averaging): cheaper than a full-size frame resized after.
-        ``start``: the first frame yielded; those before it are decoded (a frame needs the ones
-        before it) but not converted to RGB, a third of a frame's cost. ``check``: called with
-        each frame's number as it is decoded (skipped ones included); raise in it to stop."""
+        ``start``: the first frame yielded; those before are decoded, not converted (a third of
+        the cost). ``check``: called with each frame's number before it is decoded; may raise."""
         self.path = str(path)
         self.start, self.check = start, check
         self.info = info if info is not None else probe(path)  # callers that probed pass it on
@@ -202,16 +201,11 @@ class VideoReader:
                 for frame in packet.decode():
                     if self.check is not None:
                         self.check(count)
-                    if count < self.start:
-                        count += 1
-                        if self.max_frames is not None and count >= self.max_frames:
-                            return
-                        continue
-                    img = frame.to_ndarray(format="rgb24", **shrink)
-                    if self.info.rotation:
-                        img = np.ascontiguousarray(np.rot90(img, k=self.info.rotation // 90))
-                    yield img
                     count += 1
+                    if count > self.start:
+                        img = frame.to_ndarray(format="rgb24", **shrink)
+                        turns = self.info.rotation // 90
+                        yield np.ascontiguousarray(np.rot90(img, k=turns)) if turns else img
                     if self.max_frames is not None and count >= self.max_frames:
                         return
         except av.error.FFmpegError as e:
