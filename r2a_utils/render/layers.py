@@ -276,10 +276,17 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     for side in SIDES:
         arms[side] |= body & ~opened & (cv2.dilate(arms[side].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
         body &= ~arms[side]
+    # what a hand holds (a bag, a staff) goes with it
+    props = {side: np.zeros_like(mask) for side in SIDES}
+    for side in chains:
+        props[side] = held_props(rgb, mask, ink, wide, body, arms[side], hands[side], chains[side], kps)
+        arms[side] |= props[side]
+        body &= ~props[side]
     taken = arms["right"] | arms["left"]
     kept = _body_piece(body, kps)
     # a piece the arm cut off the body (a bow or a staff in the hand, a stroke of the arm the
-    # band missed) goes with that arm, unless it holds a joint of its own (a leg under the arm)
+    # band missed, what a held thing leaves alone) goes with that arm, unless it holds a joint
+    # of its own (a leg under the arm)
     n, labels = cv2.connectedComponents((body & ~kept).astype(np.uint8), connectivity=8)
     for i in range(1, n):
         piece = labels == i
@@ -290,17 +297,10 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
             arms[side] |= piece
         else:
             kept |= piece
-    # what a hand holds (a bag, a staff) goes with it
-    props = {side: np.zeros_like(mask) for side in SIDES}
-    for side in chains:
-        props[side] = held_props(rgb, mask, ink, wide, kept, arms[side], hands[side], chains[side], kps)
-        arms[side] |= props[side]
-        kept &= ~props[side]
-    taken = arms["right"] | arms["left"]
     # the places the arms covered: where the body closes over them across the arm (the slot
     # an arm lying on the body leaves), encloses them, or goes on behind them along a leg
-    reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s] & ~props[s]).astype(np.uint8), cv2.DIST_L2, 3).max())
-                 for s in SIDES if arms[s].any()), default=2.0)
+    reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s] & ~props[s]).astype(np.uint8), cv2.DIST_L2,
+                                             3).max()) for s in SIDES if arms[s].any()), default=2.0)
     covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps)
     for side, chain in chains.items():
         if arms[side].any():

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from scipy.ndimage import find_objects
+from scipy.ndimage import binary_fill_holes, find_objects
 
 from r2a_utils.render.reach import LEG_BONES, bone_points, line_width
 from r2a_utils.skeleton import J
@@ -82,9 +82,11 @@ def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray
 
 
 HELD_SHARE = 0.5  # share of a thing's pixels nearer the hand's bone than any other: it hangs from the hand
-ELONGATED = 3.0
+ELONGATED = 3.0  # a thing this many times longer than wide, its axis through the hand, is held (a staff)
 ENCLOSED = 0.8  # share of an area's surroundings that are the held thing, background or lines: it goes along
-HELD_MOST = 0.25  # share of the figure a held thing stays under  # a thing this many times longer than wide, its axis through the hand, is held (a staff)
+HELD_MOST = 0.25  # share of the figure a held thing stays under
+ADRIFT = 0.002  # share of the figure that taking the held things may leave apart from everything
+IN_HOLES = 0.3  # share of a thing's surroundings in background the figure encloses above which it stays
 SAME_COLOUR = 30.0  # RGB distance within which two areas next to each other across a line are one thing
 
 
@@ -193,6 +195,7 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
         others += [(p[J[f"{side}_hip"]], p[J[f"{side}_knee"]]), (p[J[f"{side}_knee"]], p[J[f"{side}_ankle"]])]
     others = [(a, b) for a, b in others if np.isfinite(a).all() and np.isfinite(b).all()]
     bones = bone_points(others[2:], mask.shape)  # the body's, not the arm's
+    holes = binary_fill_holes(mask) & ~mask  # background the figure encloses
     done: set[int] = set()
     for i in np.unique(labels[near_hand & (labels > 0)]).tolist():
         if i in done:
@@ -207,7 +210,10 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
         ys, xs = np.nonzero(thing)
         px = np.stack([xs, ys], 1).astype(np.float64)
         to_other = np.min([segment_distance(px, a, b) for a, b in others], axis=0)
-        if _through(px, chain[2], k) or (segment_distance(px, *chain[2]) < to_other).mean() >= HELD_SHARE:
+        if not (_through(px, chain[2], k) or (segment_distance(px, *chain[2]) < to_other).mean() >= HELD_SHARE):
+            continue
+        ring = (cv2.dilate(thing.astype(np.uint8), np.ones((k, k), np.uint8), iterations=2) > 0) & ~thing
+        if (ring & holes).sum() <= IN_HOLES * ring.sum():  # not a pattern on a thing the cut-out lost
             held |= thing
     if not held.any():
         return held
@@ -219,4 +225,19 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     # only what then hangs on to the arm (its mesh reaches no piece apart from it)
     _, pieces = cv2.connectedComponents((held | arm).astype(np.uint8), connectivity=8)
     on_arm = np.unique(pieces[arm])
-    return held & np.isin(pieces, on_arm[on_arm > 0])
+    held &= np.isin(pieces, on_arm[on_arm > 0])
+    # nor what would leave a piece of the body hanging on nothing (the outline of a flag whose
+    # white the cut-out lost, around the red disc the hand would take)
+    if _adrift(body & ~held, arm | held) > _adrift(body, arm) + ADRIFT * mask.sum():
+        held[:] = False
+    return held
+
+
+def _adrift(body: np.ndarray, arm: np.ndarray) -> int:
+    """Pixels of ``body`` in pieces apart from its largest that do not touch ``arm`` either."""
+    n, pieces, stats, _ = cv2.connectedComponentsWithStats(body.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return 0
+    touching = set(np.unique(pieces[cv2.dilate(arm.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0]).tolist())
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return int(sum(stats[i, cv2.CC_STAT_AREA] for i in range(1, n) if i != largest and i not in touching))
