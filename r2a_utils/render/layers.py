@@ -279,7 +279,8 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     # what a hand holds (a bag, a staff) goes with it
     props = {side: np.zeros_like(mask) for side in SIDES}
     for side in chains:
-        props[side] = held_props(rgb, mask, ink, wide, body, arms[side], hands[side], chains[side], kps)
+        props[side] = held_props(rgb, mask, ink, wide, body, arms[side], hands[side], chains[side], kps,
+                                 hands["left" if side == "right" else "right"])
         arms[side] |= props[side]
         body &= ~props[side]
     taken = arms["right"] | arms["left"]

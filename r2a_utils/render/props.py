@@ -22,8 +22,8 @@ layer stays one piece along its bones.
 
 A held thing is a flat area of the picture between its lines, joined to the areas next to it
 whose colour goes on across the line (a skirt's pleats, locks of hair, a bag's flap make one
-thing). It goes with the hand when it touches the hand, the body's bones do not cross it, and
-it lies beyond the hand: ``HELD_SHARE`` of its pixels nearer the hand's bone than any other (a
+thing). It goes with the hand when it touches that hand only, the body's bones do not cross
+it, and it lies beyond the hand: ``HELD_SHARE`` of its pixels nearer the hand's bone than any other (a
 bag), or long and thin with its axis through the hand (a staff). What it encloses with the
 background goes along, and its outline.
 
@@ -88,6 +88,7 @@ HELD_MOST = 0.25  # share of the figure a held thing stays under
 ADRIFT = 0.002  # share of the figure that taking the held things may leave apart from everything
 IN_HOLES = 0.3  # share of a thing's surroundings in background the figure encloses above which it stays
 SAME_COLOUR = 30.0  # RGB distance within which two areas next to each other across a line are one thing
+SAME_SAMPLES = 8  # ... of this many of the 256 colours sampled from the area
 
 
 def _box(boxes: list, i: int, pad: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
@@ -119,7 +120,9 @@ def _same_thing(rgb: np.ndarray, labels: np.ndarray, boxes: list, core: np.ndarr
         ring = (cv2.dilate(area.astype(np.uint8), kernel, iterations=2) > 0) & ~area & sub_core & (sub > 0)
         if not ring.any():
             continue
-        dist, _ = cKDTree(colours).query(sub_rgb[ring].astype(np.float64))
+        # within SAME_COLOUR of SAME_SAMPLES of its colours: a colour it has, not a speck of it
+        dist, _ = cKDTree(colours).query(sub_rgb[ring].astype(np.float64), k=[min(SAME_SAMPLES, len(colours))])
+        dist = dist[:, 0]
         joined = np.bincount(sub[ring][dist < SAME_COLOUR], minlength=len(sizes))
         for other in np.flatnonzero(joined >= k):
             if other not in thing:
@@ -167,13 +170,16 @@ def _through(px: np.ndarray, hand: tuple[np.ndarray, np.ndarray], k: int) -> boo
 
 
 def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndarray, body: np.ndarray,
-               arm: np.ndarray, hand: np.ndarray, chain: list, kps: np.ndarray) -> np.ndarray:
+               arm: np.ndarray, hand: np.ndarray, chain: list, kps: np.ndarray,
+               other_hand: np.ndarray | None = None) -> np.ndarray:
     """What of ``body`` the hand holds (a bag, a staff, a sword): things (flat areas of the
     picture between its lines, joined to those next to them that go on in their colour,
     ``_same_thing``) that touch the hand (``hand``, its pixels) and lie beyond it:
     ``HELD_SHARE`` of their pixels are nearer the hand's bone (the last of ``chain``) than
     the arm's other bones and the body's. A skirt's pleat by the hand is one thing with the
-    rest of the skirt, which lies along the legs. With their outlines."""
+    rest of the skirt, which lies along the legs. A thing both hands touch (``other_hand``:
+    the other hand's pixels) stays with the body: neither hand alone carries it. With their
+    outlines."""
     from r2a_utils.render.bones import segment_distance
 
     held = np.zeros_like(mask)
@@ -186,7 +192,8 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     labels = np.where(dark > 0, dark + n, labels)
     boxes = find_objects(labels)
     core = cv2.distanceTransform(free.astype(np.uint8), cv2.DIST_L2, 3) > 2  # off the lines' soft edges
-    near_hand = cv2.dilate(hand.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+    near_hand, near_other = (cv2.dilate(h.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+                             for h in (hand, other_hand if other_hand is not None else np.zeros_like(hand)))
     p = kps[:, :2].astype(np.float64)
     hips = (p[J["right_hip"]] + p[J["left_hip"]]) / 2
     others = list(chain[:2]) + [(p[J["neck"]], hips), (p[J["neck"]], p[J["nose"]]),
@@ -207,6 +214,8 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
         thing = np.isin(labels, list(found))
         if bones[thing[bones[:, 1], bones[:, 0]]].shape[0] > PROP_BONES * max(len(bones), 1):
             continue  # the body's bones cross it: a skirt, a jacket
+        if (thing & near_other).any():
+            continue  # held in both hands
         ys, xs = np.nonzero(thing)
         px = np.stack([xs, ys], 1).astype(np.float64)
         to_other = np.min([segment_distance(px, a, b) for a, b in others], axis=0)

@@ -256,12 +256,15 @@ def test_a_staff_in_the_hand_goes_with_the_arm(measured):
     assert score > 0.865
 
 
-def _bag_in_hand(hair: bool = False):
+def _bag_in_hand(hair: bool = False, both: bool = False):
     """Arms down on white, outlined in black, over a pleated red skirt: the right hand holds a
     green bag hanging beside the skirt (``hair``: a yellow lock of hair, of a piece with the
-    hair on the head, hangs by the left hand). Returns (picture, joints, bag mask)."""
+    hair on the head, hangs by the left hand; ``both``: the left hand holds the bag too).
+    Returns (picture, joints, bag mask)."""
     img = np.full((320, 240, 3), 255, np.uint8)
-    pts = _figure_points(right_elbow=(90, 145), right_wrist=(84, 190), left_elbow=(150, 145), left_wrist=(156, 190))
+    left = dict(left_elbow=(125, 165), left_wrist=(94, 200)) if both else dict(left_elbow=(150, 145),
+                                                                               left_wrist=(156, 190))
+    pts = _figure_points(right_elbow=(90, 145), right_wrist=(84, 190), **left)
     kps = _keypoints(pts)
     black, skin = (20, 20, 20), (240, 200, 180)
     if hair:
@@ -319,6 +322,9 @@ def test_a_bag_in_the_hand_goes_with_the_arm(measured):
     layers = split_layers(img, (img < 250).any(-1), kps)
     lock = _near(img, (230, 200, 40))
     assert (lock & layers.arms["left"]).sum() < 0.02 * lock.sum()
+    img, kps, bag = _bag_in_hand(both=True)  # in both hands: neither hand alone carries it
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    assert (layers.arms["right"] | layers.arms["left"])[bag].mean() < 0.5
 
 
 def test_a_figure_drawn_smaller_is_not_aliased():
