@@ -124,7 +124,7 @@ def _bbox(pose: np.ndarray, pad: float, size: tuple[int, int]) -> tuple[int, int
     return (int(max(0, x0 - px)), int(max(0, y0 - py_top)), int(min(w, x1 + px)), int(min(h, y1 + py)))
 
 
-def _until_cancelled(cancel: threading.Event | None, path) -> Callable[[int], None] | None:
+def _cancel_check(cancel: threading.Event | None, path) -> Callable[[int], None] | None:
     """A ``VideoReader`` check that raises ``Cancelled`` once ``cancel`` is set (before each
     frame is decoded, the frames a second half skips included)."""
     def check(_: int) -> None:
@@ -345,7 +345,7 @@ class HumanPoseEstimator:
         """Track frames ``start:stop`` of the video (frames before ``start`` are decoded and skipped)."""
         notes: list[str] = []
         kps, depth, status, others = [], [], [], 0
-        check = _until_cancelled(cancel, path)
+        check = _cancel_check(cancel, path)
         with VideoReader(path, max_frames=max_frames, info=info, start=start, check=check) as reader:
             frames = itertools.islice(reader, None if stop is None else stop - start)
             for k, z, st, other in self.track(frames, float(info.fps), notes):

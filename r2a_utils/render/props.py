@@ -23,9 +23,11 @@ layer stays one piece along its bones.
 A held thing is a flat area of the picture between its lines, joined to the areas next to it
 whose colour goes on across the line (a skirt's pleats, locks of hair, a bag's flap make one
 thing). It goes with the hand when it touches that hand only, the body's bones do not cross
-it, and it lies beyond the hand: ``HELD_SHARE`` of its pixels nearer the hand's bone than any other (a
-bag), or long and thin with its axis through the hand (a staff). What it encloses with the
-background goes along, and its outline.
+it, and it lies beyond the hand: ``HELD_SHARE`` of its pixels nearer the hand's bone than
+any other (a bag), or long and thin with its axis through the hand (a staff). What it
+encloses with the background goes along, and its outline; nothing goes that would leave a
+piece of the body adrift, or that lies mostly in background the figure encloses (a pattern
+on a thing the cut-out lost).
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -78,7 +80,6 @@ def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray
         on = left[arm_bones[:, 1], arm_bones[:, 0]]
         arms[side] &= np.isin(left, on[on > 0])
     return given
-
 
 
 HELD_SHARE = 0.5  # share of a thing's pixels nearer the hand's bone than any other: it hangs from the hand

@@ -29,6 +29,9 @@ def test_committed_without_outputs_and_with_parameters_cell(nb):
     assert len(tagged) == 1, f"{nb.name}: exactly one cell tagged 'parameters'"
     assert "R2A_SMOKE" in tagged[0].source
     assert "google.colab" in code[0].source, f"{nb.name}: first code cell is the Colab set-up"
+    raw = json.loads(nb.read_text())  # nbformat 4.5: every cell has an id, or Jupyter rewrites the file on opening
+    ids = [c.get("id") for c in raw["cells"]]
+    assert all(ids) and len(set(ids)) == len(ids), f"{nb.name}: every cell needs a unique id"
 
 
 # Figures each notebook must embed in smoke mode (image outputs, counted in the executed

@@ -302,8 +302,8 @@ def test_a_bag_in_the_hand_goes_with_the_arm(measured):
     """A bag hanging from the hand beside the skirt is of a piece with neither the arm's band
     nor anything cut off from the body: it is a thing of its own (its colour stops at the line
     around it) that touches the hand and lies nearer the hand's bone than any other
-    (``props.held_props``). Raised, the arm takes it along; the skirt's pleats by the other
-    hand, and a lock of hair hanging beside it, stay with the body."""
+    (``props.held_props``). Raised, the arm takes it along; the skirt's pleats by the hands,
+    a lock of hair hanging by the other hand and a bag both hands hold stay with the body."""
     img, kps, bag = _bag_in_hand()
     layers = split_layers(img, (img < 250).any(-1), kps)
     carried = layers.arms["right"][bag].mean()
