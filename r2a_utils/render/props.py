@@ -199,8 +199,7 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     hips = (p[J["right_hip"]] + p[J["left_hip"]]) / 2
     others = list(chain[:2]) + [(p[J["neck"]], hips), (p[J["neck"]], p[J["nose"]]),
                                 (p[J["right_shoulder"]], p[J["left_shoulder"]])]
-    for side in ("right", "left"):
-        others += [(p[J[f"{side}_hip"]], p[J[f"{side}_knee"]]), (p[J[f"{side}_knee"]], p[J[f"{side}_ankle"]])]
+    others += [(p[J[a]], p[J[b]]) for a, b in LEG_BONES]
     others = [(a, b) for a, b in others if np.isfinite(a).all() and np.isfinite(b).all()]
     bones = bone_points(others[2:], mask.shape)  # the body's, not the arm's
     holes = binary_fill_holes(mask) & ~mask  # background the figure encloses
