@@ -68,6 +68,7 @@ def main() -> None:
     bench_pipeline(a.video, a.character, a.joints, height=384)
     if not a.skip_tearing:
         bench_tearing_drawn()
+        bench_tearing_sample()
         bench_tearing_real_drawings()
     if a.long_video_seconds:
         bench_long_video(a.long_video_seconds)
@@ -330,6 +331,32 @@ def bench_tearing_drawn() -> None:
         fps = frames_per_second(lambda t: r.render(t500[t % len(t500)]), len(t500))
         print(f"drawn_char1 x dab.bvh at 500x500, {label}: {fps:.1f} frames/s, notches "
               f"{100 * rep['notch_share']:.2f}% (rest {100 * rep['rest_notch_share']:.2f}%), torn {rep['torn']}/{rep['frames']}")
+
+
+def bench_tearing_sample(height: int = 384) -> None:
+    """Torn frames and notches of the default renderer on the embedded sample character x both
+    real videos, through the pipeline's own stages (retarget, canvas) at ``height`` px."""
+    from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
+    from r2a_utils.render import MeshRenderer
+    from r2a_utils.render.bones import drawn_pose
+    from r2a_utils.render.quality import tear_report
+    from r2a_utils.samples import sample_character
+
+    shared = _shared()
+    if shared is None:
+        print("tearing on the real videos: ../shared/data not found, skipped")
+        return
+    char = load_character(sample_character(), sample_character().with_suffix(".joints.json"))
+    for video in ("dance_stage.mp4", "dance_indoor.mp4"):
+        staged = place_on_canvas(char, retarget(track_motion(shared / "videos" / video, progress=False), char)[0],
+                                 height)
+        rest = staged.character_keypoints
+        r = MeshRenderer(staged.reference, rest, staged.mask)
+        rep = tear_report((r.render(t) for t in staged.targets), r.render(rest),
+                          poses=[drawn_pose(rest, t) for t in staged.targets], rest_pose=rest)
+        print(f"tearing sample character x {video} at {height} px, warp: torn {rep['torn']}/{rep['frames']} frames "
+              f"(and {rep['enclosed']} more with a slit the pose closes), notches {100 * rep['notch_share']:.2f}% "
+              f"(rest picture {100 * rep['rest_notch_share']:.2f}%)")
 
 
 def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> None:
