@@ -296,8 +296,7 @@ def bench_tearing_drawn() -> None:
     the default; the mesh with ARAP; rigid parts) on the drawn characters x every BVH clip,
     and their speed at 500x500 (AnimatedDrawings' own frame loop: 10.6-11.6 frames/s)."""
     from r2a_utils.canvas import fit_box, place_image
-    from r2a_utils.render.bones import drawn_pose
-    from r2a_utils.render.quality import tear_report
+    from r2a_utils.render.quality import renderer_tears, tear_report
 
     shared = _shared()
     if shared is None:
@@ -310,8 +309,7 @@ def bench_tearing_drawn() -> None:
             r, torn, enclosed, frames, notch = cls(ref, kps), 0, 0, 0, []
             for clip in sorted((shared / "bvh").rglob("*.bvh")):
                 targets = _bvh_targets(clip, kps)
-                rep = tear_report((r.render(t) for t in targets), r.render(kps),
-                                  poses=[drawn_pose(kps, t) for t in targets], rest_pose=kps)
+                rep = renderer_tears(r, targets, kps)
                 torn, enclosed, frames = torn + rep["torn"], enclosed + rep["enclosed"], frames + rep["frames"]
                 notch.append(rep["notch_share"])
             print(f"tearing {name} x 6 BVH clips at 15 fps, {label}: torn {torn}/{frames} frames (and {enclosed} "
@@ -338,8 +336,7 @@ def bench_tearing_sample(height: int = 384) -> None:
     real videos, through the pipeline's own stages (retarget, canvas) at ``height`` px."""
     from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
     from r2a_utils.render import MeshRenderer
-    from r2a_utils.render.bones import drawn_pose
-    from r2a_utils.render.quality import tear_report
+    from r2a_utils.render.quality import renderer_tears
     from r2a_utils.samples import sample_character
 
     shared = _shared()
@@ -352,8 +349,7 @@ def bench_tearing_sample(height: int = 384) -> None:
                                  height)
         rest = staged.character_keypoints
         r = MeshRenderer(staged.reference, rest, staged.mask)
-        rep = tear_report((r.render(t) for t in staged.targets), r.render(rest),
-                          poses=[drawn_pose(rest, t) for t in staged.targets], rest_pose=rest)
+        rep = renderer_tears(r, staged.targets, rest)
         print(f"tearing sample character x {video} at {height} px, warp: torn {rep['torn']}/{rep['frames']} frames "
               f"(and {rep['enclosed']} more with a slit the pose closes), notches {100 * rep['notch_share']:.2f}% "
               f"(rest picture {100 * rep['rest_notch_share']:.2f}%)")
@@ -370,7 +366,7 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
     from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
     from r2a_utils.render.bones import drawn_pose
     from r2a_utils.render.cutout import plain_background
-    from r2a_utils.render.quality import tear_report
+    from r2a_utils.render.quality import renderer_tears
 
     shared = _shared()
     if shared is None:
@@ -395,8 +391,7 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
                 poses = [drawn_pose(rest, t) for t in staged.targets]  # the same for every renderer
                 for label in renderers:
                     r = renderers[label](staged.reference, rest, staged.mask)
-                    rep = tear_report((r.render(t) for t in staged.targets), r.render(rest),
-                                      poses=poses, rest_pose=rest)
+                    rep = renderer_tears(r, staged.targets, rest, poses)
                     share[label, h][kind].append(rep["torn_share"])
                     enclosed[label] += rep["enclosed"]
     for label in renderers:

@@ -270,6 +270,17 @@ class MeshRenderer:
             target_kps: ``(18, 3)`` in output pixels (normalized to this character already).
             depth: optional ``(18,)`` (larger = nearer): puts a limb behind the torso when it is.
         """
+        return self._render(target_kps, depth, None)
+
+    def render_with_owners(self, target_kps: np.ndarray,
+                           depth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``render``, and which body part shows at each pixel: ``(H, W)`` int8, the index in
+        ``bones.PARTS`` of the front part opaque there, -1 where none is (for measuring tears,
+        ``quality.pose_made``)."""
+        owners = np.full((self.size[1], self.size[0]), -1, np.int8)
+        return self._render(target_kps, depth, owners), owners
+
+    def _render(self, target_kps: np.ndarray, depth: np.ndarray | None, owners: np.ndarray | None) -> np.ndarray:
         tgt = check_target(target_kps)
         bone_maps = part_maps(self.ref_kps, tgt)
         moved = self.deform(tgt, bone_maps)
@@ -316,6 +327,8 @@ class MeshRenderer:
             region = out[y0:y1, x0:x1]
             cv2.multiply(region, cv2.merge([1.0 - layer[..., 3]] * 4), dst=region)
             cv2.add(region, layer, dst=region)
+            if owners is not None:
+                owners[y0:y1, x0:x1][layer[..., 3] > 0.5] = PARTS.index(part)
         rgba = np.zeros((h, w, 4), np.uint8)
         (x0, y0), (x1, y1) = lo_all, hi_all
         if x1 > x0 and y1 > y0:

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from matplotlib.path import Path as MplPath
 
-from r2a_utils.render.bones import LIMB_PARTS, PARENT, part_segments, segment_distance
+from r2a_utils.render.bones import LIMB_PARTS, PARENT, PARTS, drawn_pose, part_segments, segment_distance
 from r2a_utils.skeleton import J
 
 MIN_PIECE = 0.002  # share of the figure's area below which a speck is not counted as a piece
@@ -63,24 +63,32 @@ def part_distances(points: np.ndarray, pose: np.ndarray) -> dict[str, np.ndarray
     return out
 
 
-def pose_made(hole: np.ndarray, figure: np.ndarray, pose: np.ndarray, share: float = 0.05) -> bool:
+def pose_made(hole: np.ndarray, figure: np.ndarray, pose: np.ndarray, share: float = 0.05,
+              owners: np.ndarray | None = None) -> bool:
     """Does the figure close around this hole where two body parts touch away from the joint
     that joins them (a hand on the head or the hip, an arm along the body, crossed shins)?
     A tear opens at a joint, or within one part.
 
     ``pose``: the joints as the renderer drew them (``bones.drawn_pose``). The figure's pixels
-    around the hole go to their nearest part; each part with ``share`` of them counts. Two
-    parts the skeleton does not join make the hole; two it joins make it when the hole
-    reaches further from their joint than half the shorter part's length.
+    around the hole go to their nearest part, or, given ``owners`` (the part each pixel shows,
+    ``MeshRenderer.render_with_owners``), to the part the renderer drew there (a drawing's
+    one-line arms lie closer to the torso's bones than to their own); each part with
+    ``share`` of them counts. Two parts the skeleton does not join make the hole; two it
+    joins make it when the hole reaches further from their joint than half the shorter
+    part's length.
     """
     ring = (cv2.dilate(hole.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0) & (figure > 0)
     ys, xs = np.nonzero(ring)
-    dist = part_distances(np.stack([xs, ys], 1).astype(np.float64), pose)
-    if len(xs) == 0 or len(dist) < 2:
+    if owners is not None:
+        names, owner = list(PARTS), owners[ys, xs].astype(np.int64)
+        owner = owner[owner >= 0]
+    else:
+        dist = part_distances(np.stack([xs, ys], 1).astype(np.float64), pose)
+        names = list(dist)
+        owner = np.argmin(np.stack([dist[n] for n in names]), axis=0) if len(names) and len(xs) else np.zeros(0, int)
+    if len(owner) == 0 or len(names) < 2:
         return False
-    names = list(dist)
-    owner = np.argmin(np.stack([dist[n] for n in names]), axis=0)
-    present = [names[i] for i, c in enumerate(np.bincount(owner, minlength=len(names))) if c >= share * len(xs)]
+    present = [names[i] for i, c in enumerate(np.bincount(owner, minlength=len(names))) if c >= share * len(owner)]
     pairs = [frozenset((a, b)) for i, a in enumerate(present) for b in present[i + 1:]]
     if any(p not in JOINED for p in pairs):
         return True
@@ -96,13 +104,14 @@ def pose_made(hole: np.ndarray, figure: np.ndarray, pose: np.ndarray, share: flo
     return False
 
 
-def hole_area(rgba: np.ndarray, slit_share: float | None = 0.01, pose: np.ndarray | None = None) -> int:
+def hole_area(rgba: np.ndarray, slit_share: float | None = 0.01, pose: np.ndarray | None = None,
+              owners: np.ndarray | None = None) -> int:
     """Pixels of background enclosed by the character (not connected to the picture's edge).
 
     With ``slit_share``, only slits count: holes no wider than ``2 * slit_share`` of the
     figure's height (a gap torn between parts), not an open space between an arm and the
     head that a pose makes. With ``pose`` (the joints as drawn), holes the pose makes
-    (``pose_made``) do not count either.
+    (``pose_made``, with the renderer's ``owners`` when given) do not count either.
     """
     m = _solid(rgba)
     bg = np.pad(1 - m, 1, constant_values=1)
@@ -116,7 +125,8 @@ def hole_area(rgba: np.ndarray, slit_share: float | None = 0.01, pose: np.ndarra
     total = 0
     for i in np.unique(labels[holes]):
         region = labels == i
-        if inner[region].max() <= limit and (pose is None or not pose_made(region[1:-1, 1:-1], m, pose)):
+        if inner[region].max() <= limit and (pose is None or not pose_made(region[1:-1, 1:-1], m, pose,
+                                                                           owners=owners)):
             total += int(region.sum())
     return total
 
@@ -136,30 +146,48 @@ def notch_share(rgba: np.ndarray, size_share: float = 0.025) -> float:
 
 
 def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.005, poses=None,
-                rest_pose: np.ndarray | None = None) -> dict:
+                rest_pose: np.ndarray | None = None, owners=None, rest_owners: np.ndarray | None = None) -> dict:
     """Per clip: torn frames (more pieces than the rest render, or new slits larger than
     ``hole_tolerance`` of the figure: smaller ones are loops of hair or line art closing, seen
     in clean frames), and the mean notch share, against the rest render.
 
     Given the joints as drawn in each frame (``poses``) and at rest, slits the pose makes are
     told apart: ``enclosed`` counts the frames whose only new slits are those (not torn).
+    ``owners`` (one map per frame) and ``rest_owners``: the part the renderer drew at each
+    pixel (``MeshRenderer.render_with_owners``), which tells the parts around a slit exactly.
     """
     rest_holes, rest_pieces = hole_area(rest), pieces(rest)
     area = max(int(_solid(rest).sum()), 1)
     if poses is not None:
-        rest_tears = hole_area(rest, pose=rest_pose)
+        rest_tears = hole_area(rest, pose=rest_pose, owners=rest_owners)
     torn, enclosed, notches, n = 0, 0, [], 0
-    for f, pose in zip(frames, poses if poses is not None else repeat(None)):
+    for f, pose, own in zip(frames, poses if poses is not None else repeat(None),
+                            owners if owners is not None else repeat(None)):
         n += 1
         split = pieces(f) > rest_pieces
         new_hole = hole_area(f) - rest_holes > hole_tolerance * area
         if new_hole and not split and pose is not None:
-            new_hole = hole_area(f, pose=pose) - rest_tears > hole_tolerance * area
+            new_hole = hole_area(f, pose=pose, owners=own) - rest_tears > hole_tolerance * area
             enclosed += int(not new_hole)
         torn += int(split or new_hole)
         notches.append(notch_share(f))
     return {"frames": n, "torn": torn, "torn_share": torn / max(n, 1), "enclosed": enclosed,
             "notch_share": float(np.mean(notches)), "rest_notch_share": notch_share(rest)}
+
+
+def renderer_tears(renderer, targets, rest_pose: np.ndarray, poses=None) -> dict:
+    """``tear_report`` of ``renderer`` drawing ``targets``, against its render of ``rest_pose``.
+    Slits are told apart by the parts the renderer drew around them when it says which
+    (``render_with_owners``), else by the nearest bones of ``poses`` (the joints as drawn;
+    default ``bones.drawn_pose`` of each target)."""
+    poses = [drawn_pose(rest_pose, t) for t in targets] if poses is None else poses
+    if not hasattr(renderer, "render_with_owners"):
+        return tear_report((renderer.render(t) for t in targets), renderer.render(rest_pose), poses=poses,
+                           rest_pose=rest_pose)
+    drawn = [renderer.render_with_owners(t) for t in targets]
+    at_rest, rest_owners = renderer.render_with_owners(rest_pose)
+    return tear_report([f for f, _ in drawn], at_rest, poses=poses, rest_pose=rest_pose,
+                       owners=[o for _, o in drawn], rest_owners=rest_owners)
 
 
 def stage1_pair(seed: int, t: int, look: str = "classic", size: tuple[int, int] = (192, 256)):

@@ -613,6 +613,34 @@ def test_a_slit_the_pose_closes_is_told_from_a_tear():
     assert (strict["torn"], split["torn"], split["enclosed"]) == (2, 1, 1)
 
 
+def test_the_parts_the_renderer_drew_tell_a_slit_between_one_line_strokes():
+    """A stick figure's arm is a single line: drawn along the torso, its pixels lie nearer the
+    torso's bones than its own, so by distance the slit between them looks like a slit in the
+    torso. The part the renderer drew at each pixel (``render_with_owners``) tells them apart."""
+    from r2a_utils.render.bones import PARTS
+    from r2a_utils.render.quality import pose_made
+
+    figure, kps = _figure_with_arm_down()
+    kps[J["right_elbow"], 0] = kps[J["right_wrist"], 0] = 120  # the arm's bone drawn inside the torso's outline
+    slit = (figure[..., 3] == 0) & (np.arange(340) >= 94)[None] & (np.arange(340) < 100)[None]
+    slit &= (np.arange(460) >= 115)[:, None] & (np.arange(460) < 320)[:, None]
+    solid = figure[..., 3] > 0
+    assert not pose_made(slit, solid, kps)  # every pixel around it is nearest the torso
+    owners = np.where(solid, PARTS.index("torso"), -1).astype(np.int8)
+    owners[100:340, 70:94] = PARTS.index("right_forearm")  # as the renderer drew them
+    owners[320:340, 70:100] = PARTS.index("right_forearm")
+    assert pose_made(slit, solid, kps, owners=owners)
+    torn = owners.copy()
+    torn[:, :] = np.where(solid, PARTS.index("torso"), -1)  # all one part around it: a tear
+    assert not pose_made(slit, solid, kps, owners=torn)
+    ref, ref_kps, tgt, _, depth = _pair()  # the renderer's own map: a part wherever the figure is
+    r = MeshRenderer(ref, ref_kps)
+    frame, seen = r.render_with_owners(tgt, depth)
+    shown = frame[..., 3] > 127
+    assert np.array_equal(frame, r.render(tgt, depth))
+    assert (seen[shown] >= 0).mean() > 0.99 and (seen[frame[..., 3] == 0] == -1).all()
+
+
 def test_drawn_pose_hangs_the_limbs_from_the_drawn_torso():
     """A drawing whose arms join the torso low down: the target's shoulders are moved to where
     the torso carries them, and the arms with them (``bones.drawn_pose``)."""
