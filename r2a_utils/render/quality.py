@@ -17,7 +17,7 @@ Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import repeat, tee
 
 import cv2
 import numpy as np
@@ -184,10 +184,10 @@ def renderer_tears(renderer, targets, rest_pose: np.ndarray, poses=None) -> dict
     if not hasattr(renderer, "render_with_owners"):
         return tear_report((renderer.render(t) for t in targets), renderer.render(rest_pose), poses=poses,
                            rest_pose=rest_pose)
-    drawn = [renderer.render_with_owners(t) for t in targets]
+    frames, owners = tee(renderer.render_with_owners(t) for t in targets)  # read in step: one frame held
     at_rest, rest_owners = renderer.render_with_owners(rest_pose)
-    return tear_report([f for f, _ in drawn], at_rest, poses=poses, rest_pose=rest_pose,
-                       owners=[o for _, o in drawn], rest_owners=rest_owners)
+    return tear_report((f for f, _ in frames), at_rest, poses=poses, rest_pose=rest_pose,
+                       owners=(o for _, o in owners), rest_owners=rest_owners)
 
 
 def stage1_pair(seed: int, t: int, look: str = "classic", size: tuple[int, int] = (192, 256)):
