@@ -36,7 +36,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from scipy.ndimage import binary_fill_holes, find_objects
+from scipy.spatial import cKDTree
 
+from r2a_utils.render.bones import segment_distance
 from r2a_utils.render.reach import LEG_BONES, bone_points, line_width
 from r2a_utils.skeleton import J
 
@@ -106,8 +108,6 @@ def _same_thing(rgb: np.ndarray, labels: np.ndarray, boxes: list, core: np.ndarr
     ``core``: the pixels off the lines' soft edges (their colours are compared); ``boxes``:
     each area's bounding box. Returns ``(labels, whole)``: ``whole`` is False when the thing
     grew past ``most`` pixels (too big to be held) and the search stopped."""
-    from scipy.spatial import cKDTree
-
     kernel, rng = np.ones((k, k), np.uint8), np.random.default_rng(0)
     sizes = np.bincount(labels.ravel())
     thing, frontier, size = {start}, [start], int(sizes[start])
@@ -181,8 +181,6 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     rest of the skirt, which lies along the legs. A thing both hands touch (``other_hand``:
     the other hand's pixels) stays with the body: neither hand alone carries it. With their
     outlines."""
-    from r2a_utils.render.bones import segment_distance
-
     held = np.zeros_like(mask)
     if not hand.any():
         return held
