@@ -15,8 +15,9 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    :math:`[0.025L, 0.3L]` (:math:`L` the arm's length) and short of the spine and the leg
    bones. A dark area the band reached into beside the bones that lies mostly outside it
    (a navy bodice under a white forearm) goes back to the body, unless it is a prop in the
-   hand (``render.props``); the ink (dark lines) next to the band joins it: the arm keeps
-   its outline.
+   hand (``render.props``); the ink (dark lines, and the dark areas the arm keeps, a glove)
+   next to the band joins it: the arm keeps its outline. The rim of the body's dark area by
+   the arm, and what of it shows between the fingers, is the body's (``props.dark_body_rim``).
 2. **Shoulders stay joined.** The arm's root (around the shoulder joint, the first share of
    the upper arm) is in both layers. The arm turns about the shoulder joint, so its root
    stays over the shoulder the body keeps: the arm never comes off, and nothing of the body
@@ -49,7 +50,7 @@ import numpy as np
 from scipy.ndimage import binary_fill_holes
 
 from r2a_utils.render.bones import segment_distance
-from r2a_utils.render.props import give_back_dark_body, held_props
+from r2a_utils.render.props import dark_body_rim, give_back_dark_body, held_props
 from r2a_utils.render.reach import (SAMPLES, across_width, bone_points, colour_at, ink_areas, leg_bands,
                                     limb_reach, line_width, room, walk, within)
 from r2a_utils.skeleton import J
@@ -263,18 +264,22 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     lines = ink & ~wide
     k = 2 * line_width(mask.shape) + 1
     given_back = give_back_dark_body(arms, roots, wide, mask, chains, kps)
-    # the arm's outline goes with it: the band grows into the ink (dark lines) beside it, as
-    # far as an outline is thick
+    # the arm's outline goes with it: the band grows into the dark lines beside it, and into
+    # the dark areas it holds (a glove), as far as an outline is thick; not into the body's
+    _, dark_areas = cv2.connectedComponents(wide.astype(np.uint8), connectivity=8)
     for side in SIDES:
         if arms[side].any():
-            free = mask & ink & ~given_back & ~roots[side] & ~arms["left" if side == "right" else "right"]
+            ids = np.unique(dark_areas[arms[side]])
+            own = np.isin(dark_areas, ids[ids > 0])  # its dark areas (a glove), not the body's beside it
+            free = mask & (lines | own) & ~given_back & ~roots[side] & ~arms["left" if side == "right" else "right"]
             for _ in range(max(2, int(round(0.008 * max(mask.shape))))):
                 arms[side] |= (cv2.dilate(arms[side].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & free
     # slivers the band left along an arm (its outline's soft edge) go with the arm
     body = mask & ~(arms["right"] | arms["left"])
     opened = cv2.morphologyEx(body.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
     for side in SIDES:
-        arms[side] |= body & ~opened & (cv2.dilate(arms[side].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+        beside = cv2.dilate(arms[side].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        arms[side] |= body & ~opened & ~given_back & beside
         body &= ~arms[side]
     # what a hand holds (a bag, a staff) goes with it
     props = {side: np.zeros_like(mask) for side in SIDES}
@@ -283,6 +288,11 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
                                  hands["left" if side == "right" else "right"])
         arms[side] |= props[side]
         body &= ~props[side]
+    for side, chain in chains.items():  # the rim of a black skirt by the arm, the skirt between the fingers
+        rim = dark_body_rim(rgb, mask, lines, wide, arms[side], hands[side], bone_points(chain[:2], mask.shape))
+        arms[side] &= ~rim
+        body |= rim
+        given_back |= rim
     taken = arms["right"] | arms["left"]
     kept = _body_piece(body, kps)
     # a piece the arm cut off the body (a bow or a staff in the hand, a stroke of the arm the
@@ -294,7 +304,7 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         ring = (cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & taken
         held = {side: int((ring & arms[side]).sum()) for side in SIDES}
         side = max(held, key=held.get)
-        if held[side] and not _holds_joint(piece, kps):
+        if held[side] and not _holds_joint(piece, kps) and 2 * (piece & given_back).sum() <= piece.sum():
             arms[side] |= piece
         else:
             kept |= piece

@@ -20,6 +20,12 @@ found (an opening of the ink), and one the band reached into goes back to the bo
 What giving back leaves apart from the arm's bones and root goes to the body too: an arm's
 layer stays one piece along its bones.
 
+The opening keeps a dark area's middle, not its rim: the soft edge of a black skirt by the
+forearm and the skirt seen between the fingers of a hand lying on it are as thin as lines, and
+the arm took them for its outline. ``dark_body_rim`` gives back the arm's line pixels beside
+such an area, or in a hand on it, that have the area's own colour, unless the arm is dressed or
+outlined in that colour, or they edge a dark area the arm keeps (a glove).
+
 A held thing is a flat area of the picture between its lines, joined to the areas next to it
 whose colour goes on across the line (a skirt's pleats, locks of hair, a bag's flap make one
 thing). It goes with the hand when it touches that hand only, the body's bones do not cross
@@ -248,3 +254,61 @@ def _adrift(body: np.ndarray, arm: np.ndarray) -> int:
     touching = set(np.unique(pieces[cv2.dilate(arm.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0]).tolist())
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     return int(sum(stats[i, cv2.CC_STAT_AREA] for i in range(1, n) if i != largest and i not in touching))
+
+
+
+RIM_COLOUR = 20.0  # RGB distance from the dark body's colours beside it within which a line pixel is that body's rim
+OUTLINED = 0.5  # pixels of lines of that colour per pixel of an arm's edge: it is outlined in it, and keeps its lines
+
+
+def dark_body_rim(rgb: np.ndarray, mask: np.ndarray, lines: np.ndarray, wide: np.ndarray, arm: np.ndarray,
+                  hand: np.ndarray, bones: np.ndarray) -> np.ndarray:
+    """The rim of the body's dark areas in an ``arm``'s layer: the arm's line pixels (``lines``:
+    ink thinner than a line) within a line's width of a dark area that is the body's
+    (those of the dark areas wider than a line, ``wide``, that are not in the arm's layer),
+    or anywhere in a ``hand`` that touches one, in that area's colour (within
+    ``RIM_COLOUR`` of its colours nearby, a line's width inside it), and not beside a dark area the arm
+    keeps (the rim of a glove, of a bucket in the hand).
+
+    An opening finds the middle of a black skirt, not its soft rim, nor the skirt seen between
+    the fingers of a hand lying on it; a band that reached into them would carry them off as
+    strips and specks. An arm outlined in that colour (``OUTLINED`` pixels of such lines per
+    pixel of its edge against the background, ``mask``'s outside, away from the dark area:
+    black lines on a black skirt), or
+    dressed in it (``ALONG_ARM`` of the points along its ``bones`` near it: a sleeve of one
+    cloth with the dress), gives back nothing: there the rim cannot be told from the arm."""
+    out = np.zeros_like(arm)
+    k = 2 * line_width(arm.shape) + 1
+    body_dark = wide & ~arm
+    near = cv2.dilate(body_dark.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    if (near & hand).any():  # a hand lying on the dark body: between its fingers too
+        near |= hand
+    own = arm & wide  # the arm's own dark areas (a glove, a held bucket) keep their rims
+    rim = arm & lines & near & ~(cv2.dilate(own.astype(np.uint8), np.ones((k, k), np.uint8)) > 0)
+    if not rim.any():
+        return out
+    # its colours: inside it (an outline merged with its edge is not its colour), by the rim
+    inner = cv2.erode(body_dark.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    beside = inner & (cv2.dilate(rim.astype(np.uint8), np.ones((3 * k, 3 * k), np.uint8)) > 0)
+    if not beside.any():
+        return out
+    body = cKDTree(rgb[beside][:: max(1, int(beside.sum()) // 512)].astype(np.float64))
+    # is the arm itself of that colour (a dark sleeve of one cloth with the dress)? Its bones tell
+    on_bones = body.query(rgb[bones[:, 1], bones[:, 0]].astype(np.float64))[0] <= 2 * RIM_COLOUR
+    if on_bones.mean() >= ALONG_ARM:
+        return out
+    # is it outlined in that colour? Its edge against the background away from the dark area
+    # tells: lines of that colour within a line's width of the edge, per pixel of the edge
+    outside = (~mask).astype(np.uint8)
+    boundary = arm & ~near & (cv2.dilate(outside, np.ones((3, 3), np.uint8)) > 0)
+    edge_lines = arm & ~near & lines & (cv2.dilate(outside, np.ones((k, k), np.uint8)) > 0)
+    if boundary.sum() < 2 * k:  # no such edge (it lies on the body): its lines away from the dark area
+        boundary = edge_lines = arm & ~near & lines
+    if edge_lines.any():
+        outlined = (body.query(rgb[edge_lines].astype(np.float64))[0] <= RIM_COLOUR).sum()
+        if outlined >= OUTLINED * boundary.sum():
+            return out  # black lines, black skirt: its lines are its own
+    close = body.query(rgb[rim].astype(np.float64))[0] <= RIM_COLOUR
+    ys, xs = np.nonzero(rim)
+    out[ys[close], xs[close]] = True
+    return out

@@ -882,3 +882,52 @@ def test_bad_inputs(cls):
     no_arm = tgt.copy()
     no_arm[J["right_wrist"]] = np.nan  # a lost limb is left out, the rest is drawn
     assert wr.render(no_arm)[..., 3].any()
+
+
+def _hand_on_black_skirt(outline: tuple[int, int, int], painted: bool = True):
+    """A white sleeve outlined in ``outline``, its hand lying on a black skirt with the skirt
+    showing between the fingers; ``painted``: edges soft, else crisp line art. Returns
+    (picture, joints, skirt-coloured pixels, the arm's outline between the root and the hand)."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    pts = _figure_points(right_elbow=(88, 150), right_wrist=(112, 195))
+    kps = _keypoints(pts)
+    black, sleeve, skin = (22, 28, 48), (236, 236, 240), (245, 210, 190)
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], (200, 200, 210), 16)
+    cv2.rectangle(img, (95, 85), (145, 150), (230, 225, 225), -1)  # blouse
+    cv2.rectangle(img, (92, 150), (150, 235), black, -1)  # skirt
+    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
+    cv2.line(img, pts["left_shoulder"], (150, 190), sleeve, 12)
+    outer, inner = np.zeros(img.shape[:2], np.uint8), np.zeros(img.shape[:2], np.uint8)
+    for a, b in (("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist")):
+        cv2.line(outer, pts[a], pts[b], 1, 16)
+        cv2.line(inner, pts[a], pts[b], 1, 12)
+    cv2.circle(outer, (116, 204), 11, 1, -1)
+    cv2.circle(inner, (116, 204), 9, 2, -1)  # the hand, lying on the skirt
+    img[outer > 0], img[inner == 1], img[inner == 2] = outline, sleeve, skin
+    img = cv2.GaussianBlur(img, (3, 3), 0) if painted else img
+    for dx in (-4, 0, 4):  # the skirt seen between the fingers
+        cv2.line(img, (116 + dx, 200), (116 + dx, 210), black, 1)
+    skirt = np.abs(img.astype(int) - black).sum(-1) < 45
+    ring = (outer > 0) & (inner == 0)
+    ring[:110] = ring[195:] = False  # the root (in both layers); the hand (the band stops at the wrist's colour)
+    return img, kps, skirt, ring
+
+
+def test_a_hand_on_a_black_skirt_leaves_the_skirt_behind(measured):
+    """A white sleeve outlined in grey, its hand lying on a black skirt with the skirt showing
+    between the fingers (the garden girl): the skirt's soft rim by the forearm and the specks
+    between the fingers are the skirt's colour, not the arm's lines, and stay with the body
+    (``props.dark_body_rim``); the sleeve keeps its grey outline. Outlined in the skirt's own
+    black (line art), the arm keeps all its lines: there the rim is not told from them."""
+    img, kps, skirt, ring = _hand_on_black_skirt((130, 128, 136))
+    arm = split_layers(img, (img < 250).any(-1), kps).arms["right"]
+    outline = ring & (img.sum(-1) > 300)  # grey, not blurred into the skirt
+    carried, kept = int((arm & skirt).sum()), (arm & outline).sum() / max(outline.sum(), 1)
+    measured(f"a hand on a black skirt: {carried} skirt pixels in the arm's layer, {kept:.0%} of its outline kept")
+    assert carried < 20 and kept > 0.75
+    img, kps, skirt, ring = _hand_on_black_skirt((22, 28, 48), painted=False)
+    arm = split_layers(img, (img < 250).any(-1), kps).arms["right"]
+    kept = (arm & ring).sum() / ring.sum()
+    measured(f"line art outlined in the skirt's black: {kept:.0%} of its outline kept")
+    assert kept > 0.65  # as before the rule (68%: by the skirt the outline is one dark area with it); 61% without
