@@ -26,13 +26,14 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm, and so
    does what the hand holds beside the body (a bag touching the skirt: ``props.held_props``).
 4. **Behind the arm.** Where an arm covered the body (the body closes over it *across* the
-   arm, encloses it, or a leg goes on under it), the body layer gets those pixels, so a raised
-   arm uncovers a filled torso, not a hole. They are coloured *across* the arm: from each
-   pixel, walk both ways along the normal of its bone to the body and take the nearer colour
-   found (:math:`c = c_+` if :math:`d_+ \le d_-`, else :math:`c_-`). So a forearm lying on a
-   navy bodice leaves navy behind it, not the colour of whatever body pixel happens to be
-   nearest, and an edge the arm lay across meets in its middle. Pixels the walks miss take the
-   nearest body pixel that is not ink. The fill is smoothed.
+   arm, encloses it, a leg goes on under it, or it lies on the torso's middle), the body
+   layer gets those pixels, so a raised arm uncovers a filled torso, not a hole. They are
+   coloured *across* the arm: from each pixel, walk both ways along the normal of its bone
+   to the body and take the nearer colour found (:math:`c = c_+` if :math:`d_+ \le d_-`,
+   else :math:`c_-`). So a forearm lying on a navy bodice leaves navy behind it, not the
+   colour of whatever body pixel happens to be nearest, and an edge the arm lay across meets
+   in its middle. Pixels the walks miss take the nearest body pixel that is not ink. The fill
+   is smoothed.
 
 An arm the picture shows no edges of (a drawn arm grown out of the body, with no line
 between them), or whose band is not one piece from shoulder to hand (joints a little off a
@@ -312,7 +313,7 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     # an arm lying on the body leaves), encloses them, or goes on behind them along a leg
     reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s] & ~props[s]).astype(np.uint8), cv2.DIST_L2,
                                              3).max()) for s in SIDES if arms[s].any()), default=2.0)
-    covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps)
+    covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps) | _torso_core(mask.shape, kps)
     for side, chain in chains.items():
         if arms[side].any():
             covered |= closed_across(kept, arms[side] & ~props[side], chain)  # across the arm, not a bag
@@ -375,3 +376,23 @@ def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:
             if 0 <= x < w and 0 <= y < h and piece[y, x]:
                 return True
     return False
+
+
+TORSO_CORE = 0.7  # share of the way from the spine to each shoulder and hip: the torso surely behind an arm on it
+
+
+def _torso_core(shape: tuple[int, ...], kps: np.ndarray) -> np.ndarray:
+    """The torso's middle, ``TORSO_CORE`` of the way from the spine to the shoulders and the
+    hips: an arm lying there (forearms folded before the chest) has the torso behind it, even
+    where the body does not close over the arm (the figure's edge)."""
+    out = np.zeros(shape[:2], np.uint8)
+    k = kps[:, :2].astype(np.float64)
+    corners = [k[J[n]] for n in ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")]
+    if not all(np.isfinite(c).all() for c in corners):
+        return out > 0
+    neck, rs, ls, rh, lh = corners
+    hip = (rh + lh) / 2
+    quad = [neck + TORSO_CORE * (rs - neck), neck + TORSO_CORE * (ls - neck),
+            hip + TORSO_CORE * (lh - hip), hip + TORSO_CORE * (rh - hip)]
+    cv2.fillPoly(out, [np.round(np.array(quad)).astype(np.int32)], 1)
+    return out > 0

@@ -931,3 +931,35 @@ def test_a_hand_on_a_black_skirt_leaves_the_skirt_behind(measured):
     kept = (arm & ring).sum() / ring.sum()
     measured(f"line art outlined in the skirt's black: {kept:.0%} of its outline kept")
     assert kept > 0.65  # as before the rule (68%: by the skirt the outline is one dark area with it); 61% without
+
+
+def test_forearms_folded_over_the_whole_chest_leave_the_torso_behind(measured):
+    """Forearms held up side by side before the chest, covering it from edge to edge, the
+    hands at the chin (1201191): the body goes on across neither arm (the figure's edge is
+    beyond each), so the chest was not filled, and raised arms left a gap between the head
+    and the waist. The torso's middle is behind whatever arm lies on it
+    (``layers._torso_core``), filled with the blouse seen between and below the arms."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    skin, ink = (250, 220, 190), (40, 30, 30)
+    pts = _figure_points(right_shoulder=(104, 92), left_shoulder=(136, 92), right_elbow=(106, 178),
+                         right_wrist=(110, 96), left_elbow=(134, 178), left_wrist=(130, 96))
+    kps = _keypoints(pts)
+    cv2.rectangle(img, (100, 88), (140, 205), (228, 228, 232), -1)  # blouse
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
+    cv2.circle(img, pts["nose"], 30, ink, -1)
+    cv2.circle(img, pts["nose"], 28, skin, -1)
+    for side in ("right", "left"):
+        for a, b in ((f"{side}_shoulder", f"{side}_elbow"), (f"{side}_elbow", f"{side}_wrist")):
+            cv2.line(img, pts[a], pts[b], ink, 20)
+        for a, b in ((f"{side}_shoulder", f"{side}_elbow"), (f"{side}_elbow", f"{side}_wrist")):
+            cv2.line(img, pts[a], pts[b], skin, 16)
+    mask = (img < 250).any(-1)
+    layers = split_layers(img, mask, kps)
+    chest = np.zeros_like(mask)
+    chest[110:160, 108:133] = True
+    filled = layers.body[chest].mean()
+    blouse = np.abs(layers.body_rgb[chest].astype(int) - (228, 228, 232)).sum(-1) < 40
+    measured(f"forearms over the whole chest: {filled:.0%} of the chest in the body layer, "
+             f"{blouse.mean():.0%} of it blouse-coloured")
+    assert filled > 0.8 and blouse.mean() > 0.5  # (the rest takes the neck's skin, the nearest body colour)
