@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from r2a_utils.skeleton import (BODY_JOINTS, FLIP_INDEX, J, LIMBS, NUM_JOINTS, TORSO_JOINTS, KeypointError,
-                                as_keypoints, bone_lengths, knee_angles, missing_joints, rescale_bones)
+                                as_keypoints, bone_lengths, elbow_angles, knee_angles, missing_joints, rescale_bones)
 
 _PARTNER = {k: next(m for m, (p2, c2) in enumerate(LIMBS) if (FLIP_INDEX[p], FLIP_INDEX[c]) == (p2, c2))
             for k, (p, c) in enumerate(LIMBS)}  # each bone's mirror image (itself for the neck-nose)
@@ -284,6 +284,32 @@ def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarra
     hips instead of fanning out sideways with the motion's legs.
 
     ``targets``: normalized poses ``(T, 18, 3)`` in the picture's pixels; returns a copy."""
+    return _keep_drawn(targets, character_kps, "hip", ("knee", "ankle"), ("right", "left"))
+
+
+FOLDED_ELBOW = 30.0  # degrees: an arm bent tighter than this hides its upper arm behind the forearm
+
+
+def keep_folded_arms(targets: np.ndarray, character_kps: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """Arms the picture draws folded tight (the elbow under ``FOLDED_ELBOW``: hands at the
+    chin, the upper arm hidden behind the forearm) keep the picture's pose, hanging from the
+    motion's shoulder and turned with the torso, as ``keep_drawn_legs`` keeps folded legs: a
+    warp cannot show an upper arm the picture does not draw, and the unfolded forearm came
+    off the shoulder (1201191, 16 dev drawings x dance_stage). Returns the poses and a note
+    (None when no arm is folded so)."""
+    folded = {side: a for side, a in elbow_angles(character_kps).items() if a < FOLDED_ELBOW}
+    if not folded:
+        return targets, None
+    arms = " and ".join(f"{side} elbow at {a:.0f} degrees" for side, a in folded.items())
+    return (_keep_drawn(targets, character_kps, "shoulder", ("elbow", "wrist"), tuple(folded)),
+            f"the character is drawn with its arms folded tight ({arms}; a straight arm is 180): they keep "
+            f"the picture's pose and move with the shoulders (a warp cannot show the hidden upper arm)")
+
+
+def _keep_drawn(targets: np.ndarray, character_kps: np.ndarray, root: str, limb: tuple[str, ...],
+                sides: tuple[str, ...]) -> np.ndarray:
+    """``targets`` with the ``limb`` joints of ``sides`` at their places relative to ``root``
+    in the picture, turned by how far the torso leans from the picture's; returns a copy."""
     out = np.array(targets, np.float32, copy=True)
     ref = np.asarray(character_kps, np.float64)
 
@@ -293,15 +319,14 @@ def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarra
 
     turn = np.nan_to_num(lean(out.astype(np.float64)) - lean(ref))  # (T,)
     cos, sin = np.cos(turn), np.sin(turn)
-    for side in ("right", "left"):
-        hip = J[f"{side}_hip"]
-        for n in ("knee", "ankle"):
+    for side in sides:
+        base = J[f"{side}_{root}"]
+        for n in limb:
             j = J[f"{side}_{n}"]
-            dx, dy = ref[j, :2] - ref[hip, :2]
+            dx, dy = ref[j, :2] - ref[base, :2]
             if not np.isfinite(dx * dy):
                 continue
-            out[:, j, 0] = out[:, hip, 0] + (cos * dx - sin * dy)
-            out[:, j, 1] = out[:, hip, 1] + (sin * dx + cos * dy)
-            out[:, j, 2] = np.where(np.isfinite(out[:, hip, 0]), 1.0, np.nan)
+            out[:, j, 0] = out[:, base, 0] + (cos * dx - sin * dy)
+            out[:, j, 1] = out[:, base, 1] + (sin * dx + cos * dy)
+            out[:, j, 2] = np.where(np.isfinite(out[:, base, 0]), 1.0, np.nan)
     return out
-

@@ -228,18 +228,18 @@ def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
 
 # ---------------------------------------------------------------- 3. retarget
 def retarget(motion: MotionSource, character: Character, folded_legs: str = "keep") -> tuple[np.ndarray, list[str]]:
-    """Stage 3: the motion's bones rescaled to the character; frames without a body held;
-    legs the picture draws folded or cuts off above the knee kept as drawn (``folded_legs="keep"``:
-    ``normalize.keep_drawn_legs``). Notes: held frames, and those legs (``normalize.folded_legs_note``)."""
-    from r2a_utils.normalize import folded_legs_note, hold_missing_frames, keep_drawn_legs, normalize_to_character
+    """Stage 3: the motion's bones rescaled to the character; frames without a body held; legs
+    the picture draws folded or cuts off above the knee kept as drawn (``folded_legs="keep"``), and
+    arms it draws folded tight (``normalize.keep_drawn_legs``, ``keep_folded_arms``); notes say so."""
+    from r2a_utils import normalize as nz
 
-    targets, held = hold_missing_frames(normalize_to_character(motion.keypoints, character.keypoints),
-                                        character.keypoints)
+    kps = character.keypoints
+    targets, held = nz.hold_missing_frames(nz.normalize_to_character(motion.keypoints, kps), kps)
     notes = [f"{held} frames had no body pose; they hold the previous pose"] if held else []
-    folded = folded_legs_note(character.keypoints, folded_legs, character.picture.size)
-    if folded and folded_legs == "keep":
-        targets = keep_drawn_legs(targets, character.keypoints)
-    return targets, notes + [n for n in [folded] if n]
+    folded = nz.folded_legs_note(kps, folded_legs, character.picture.size)
+    targets = nz.keep_drawn_legs(targets, kps) if folded and folded_legs == "keep" else targets
+    targets, arms = nz.keep_folded_arms(targets, kps)
+    return targets, notes + [n for n in [folded, arms] if n]
 
 
 # ---------------------------------------------------------------- 4. the canvas

@@ -109,10 +109,20 @@ def torso_size(kps: np.ndarray) -> np.ndarray:
 def knee_angles(kps: np.ndarray) -> dict[str, float]:
     """The angle at each knee between thigh and shin, in degrees (180: a straight leg), by
     side; legs with a joint missing are left out."""
+    return _bends(kps, ("hip", "knee", "ankle"))
+
+
+def elbow_angles(kps: np.ndarray) -> dict[str, float]:
+    """The angle at each elbow between upper arm and forearm, in degrees (180: a straight
+    arm), by side; arms with a joint missing are left out."""
+    return _bends(kps, ("shoulder", "elbow", "wrist"))
+
+
+def _bends(kps: np.ndarray, names: tuple[str, str, str]) -> dict[str, float]:
     out = {}
     for side in ("right", "left"):
-        hip, knee, ankle = (kps[J[f"{side}_{n}"], :2].astype(np.float64) for n in ("hip", "knee", "ankle"))
-        u, v = hip - knee, ankle - knee
+        a, b, c = (kps[J[f"{side}_{n}"], :2].astype(np.float64) for n in names)
+        u, v = a - b, c - b
         nu, nv = np.linalg.norm(u), np.linalg.norm(v)
         if np.isfinite(nu * nv) and nu * nv > 0:
             out[side] = float(np.degrees(np.arccos(np.clip(u @ v / (nu * nv), -1.0, 1.0))))

@@ -121,6 +121,42 @@ def test_a_character_drawn_with_folded_legs_gets_a_note():
     assert set(knee_angles(kps)) == {"right"}
 
 
+def test_arms_drawn_folded_tight_keep_their_pose_and_hang_from_the_motions_shoulders():
+    """keep_folded_arms: an arm folded tighter than FOLDED_ELBOW (hands at the chin: the upper
+    arm hidden behind the forearm) keeps its elbow and wrist where the picture draws them
+    from its shoulder, turned by the torso's lean, and the run says so; an arm bent less
+    follows the motion, and with no such arm nothing changes."""
+    from r2a_utils.normalize import FOLDED_ELBOW, keep_folded_arms
+    from r2a_utils.skeleton import J, elbow_angles
+
+    character = np.full((18, 3), np.nan, np.float32)
+    for name, xy in (("neck", (200, 100)), ("right_hip", (180, 220)), ("left_hip", (220, 220)),
+                     ("right_shoulder", (175, 110)), ("right_elbow", (178, 180)), ("right_wrist", (185, 112)),
+                     ("left_shoulder", (225, 110)), ("left_elbow", (240, 170)), ("left_wrist", (280, 130))):
+        character[J[name]] = (*xy, 1)
+    angles = elbow_angles(character)
+    assert angles["right"] < FOLDED_ELBOW < angles["left"]  # the right hand at the chin, the left bent at 90ish
+    rng = np.random.default_rng(1)
+    targets = np.concatenate([rng.uniform(50, 350, (4, 18, 2)), np.ones((4, 18, 1))], 2).astype(np.float32)
+    targets[:, J["right_hip"], :2], targets[:, J["left_hip"], :2] = (170, 240), (210, 240)
+    targets[:, J["neck"], :2] = (190, 120)  # upright, as in the picture
+    targets[2, J["neck"], :2] = (190 + 120 * np.sin(np.radians(20)), 240 - 120 * np.cos(np.radians(20)))
+    out, note = keep_folded_arms(targets, character)
+    assert note is not None and "right elbow at" in note and "left elbow" not in note
+    kept = [J["right_elbow"], J["right_wrist"]]
+    others = [j for j in range(18) if j not in kept]
+    assert np.array_equal(out[:, others], targets[:, others])  # the left arm follows the motion
+    s, w = J["right_shoulder"], J["right_wrist"]
+    drawn = character[w, :2] - character[s, :2]
+    assert np.allclose(out[0, w, :2] - out[0, s, :2], drawn, atol=1e-3)
+    a = np.radians(20)
+    turn = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    assert np.allclose(out[2, w, :2] - out[2, s, :2], turn @ drawn, atol=1e-3)  # turned with the torso
+    character[J["right_wrist"]] = (178, 250, 1)  # straightened: nothing is kept
+    same, none = keep_folded_arms(targets, character)
+    assert none is None and np.array_equal(same, targets)
+
+
 def test_legs_drawn_folded_keep_their_pose_and_hang_from_the_motions_hips():
     """keep_drawn_legs: each knee and ankle keeps its place relative to its hip in the
     picture, turned by the torso's lean; the rest of the pose is the motion's."""
