@@ -163,6 +163,7 @@ def test_05_full_pipeline_demo(tmp_path):
     assert 0 < top < bottom
     assert m["folded_legs_note"] == {"standing": False, "folded": True, "cut_off": True}  # folded, cut off: named
     assert m["folded_knee_drift_deg"] < 0.5  # and kept: the leg bends as drawn in every frame
+    assert m["folded_arms"] == {"note": True, "straight_arms_note": False}  # a hand at the chin: named and kept
     if os.environ.get("R2A_MIRROR"):  # 3 drawn characters x 2 BVH clips x 3 frames
         assert m["drawn_tiles"] == 18
         assert {"drawn_char1 / warp", "anime_green_dress / warp"} <= set(quality)
