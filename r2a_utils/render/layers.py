@@ -298,7 +298,7 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     kept = _body_piece(body, kps)
     # a piece the arm cut off the body (a bow or a staff in the hand, a stroke of the arm the
     # band missed, what a held thing leaves alone) goes with that arm, unless it holds a joint
-    # of its own (a leg under the arm)
+    # of its own (a leg under the arm) or was mostly given back to the body (specks of skirt)
     n, labels = cv2.connectedComponents((body & ~kept).astype(np.uint8), connectivity=8)
     for i in range(1, n):
         piece = labels == i
@@ -310,7 +310,8 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         else:
             kept |= piece
     # the places the arms covered: where the body closes over them across the arm (the slot
-    # an arm lying on the body leaves), encloses them, or goes on behind them along a leg
+    # an arm lying on the body leaves), encloses them, goes on behind them along a leg, or the
+    # torso's middle lies under them
     reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s] & ~props[s]).astype(np.uint8), cv2.DIST_L2,
                                              3).max()) for s in SIDES if arms[s].any()), default=2.0)
     covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps) | _torso_core(mask.shape, kps)

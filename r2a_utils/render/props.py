@@ -256,7 +256,6 @@ def _adrift(body: np.ndarray, arm: np.ndarray) -> int:
     return int(sum(stats[i, cv2.CC_STAT_AREA] for i in range(1, n) if i != largest and i not in touching))
 
 
-
 RIM_COLOUR = 20.0  # RGB distance from the dark body's colours beside it within which a line pixel is that body's rim
 OUTLINED = 0.5  # pixels of lines of that colour per pixel of an arm's edge: it is outlined in it, and keeps its lines
 
@@ -264,19 +263,19 @@ OUTLINED = 0.5  # pixels of lines of that colour per pixel of an arm's edge: it 
 def dark_body_rim(rgb: np.ndarray, mask: np.ndarray, lines: np.ndarray, wide: np.ndarray, arm: np.ndarray,
                   hand: np.ndarray, bones: np.ndarray) -> np.ndarray:
     """The rim of the body's dark areas in an ``arm``'s layer: the arm's line pixels (``lines``:
-    ink thinner than a line) within a line's width of a dark area that is the body's
-    (those of the dark areas wider than a line, ``wide``, that are not in the arm's layer),
-    or anywhere in a ``hand`` that touches one, in that area's colour (within
-    ``RIM_COLOUR`` of its colours nearby, a line's width inside it), and not beside a dark area the arm
-    keeps (the rim of a glove, of a bucket in the hand).
+    ink thinner than a line) within a line's width of a dark area that is the body's (those of
+    the dark areas wider than a line, ``wide``, that are not in the arm's layer), or anywhere in
+    a ``hand`` that touches one, in that area's colour (within ``RIM_COLOUR`` of its colours
+    nearby, a line's width inside it), and not beside a dark area the arm keeps (the rim of a
+    glove, of a bucket in the hand).
 
     An opening finds the middle of a black skirt, not its soft rim, nor the skirt seen between
     the fingers of a hand lying on it; a band that reached into them would carry them off as
     strips and specks. An arm outlined in that colour (``OUTLINED`` pixels of such lines per
     pixel of its edge against the background, ``mask``'s outside, away from the dark area:
-    black lines on a black skirt), or
-    dressed in it (``ALONG_ARM`` of the points along its ``bones`` near it: a sleeve of one
-    cloth with the dress), gives back nothing: there the rim cannot be told from the arm."""
+    black lines on a black skirt), or dressed in it (``ALONG_ARM`` of the points along its
+    ``bones`` near it: a sleeve of one cloth with the dress), gives back nothing: there the rim
+    cannot be told from the arm."""
     out = np.zeros_like(arm)
     k = 2 * line_width(arm.shape) + 1
     body_dark = wide & ~arm
@@ -308,7 +307,5 @@ def dark_body_rim(rgb: np.ndarray, mask: np.ndarray, lines: np.ndarray, wide: np
         outlined = (body.query(rgb[edge_lines].astype(np.float64))[0] <= RIM_COLOUR).sum()
         if outlined >= OUTLINED * boundary.sum():
             return out  # black lines, black skirt: its lines are its own
-    close = body.query(rgb[rim].astype(np.float64))[0] <= RIM_COLOUR
-    ys, xs = np.nonzero(rim)
-    out[ys[close], xs[close]] = True
+    out[rim] = body.query(rgb[rim].astype(np.float64))[0] <= RIM_COLOUR
     return out
