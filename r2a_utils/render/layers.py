@@ -25,15 +25,9 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
 3. **Pieces carried by an arm.** A piece of the body layer that only the arm held on to (a
    bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm, and so
    does what the hand holds beside the body (a bag touching the skirt: ``props.held_props``).
-4. **Behind the arm.** Where an arm covered the body (the body closes over it *across* the
-   arm, encloses it, a leg goes on under it, or it lies on the torso's middle), the body
-   layer gets those pixels, so a raised arm uncovers a filled torso, not a hole. They are
-   coloured *across* the arm: from each pixel, walk both ways along the normal of its bone
-   to the body and take the nearer colour found (:math:`c = c_+` if :math:`d_+ \le d_-`,
-   else :math:`c_-`). So a forearm lying on a navy bodice leaves navy behind it, not the
-   colour of whatever body pixel happens to be nearest, and an edge the arm lay across meets
-   in its middle. Pixels the walks miss take the nearest body pixel that is not ink. The fill
-   is smoothed.
+4. **Behind the arm.** Where an arm covered the body, the body layer gets those pixels,
+   filled with the colours the body has on either side of the arm, so a raised arm uncovers
+   a filled torso, not a hole (``render.behind``).
 
 An arm the picture shows no edges of (a drawn arm grown out of the body, with no line
 between them), or whose band is not one piece from shoulder to hand (joints a little off a
@@ -50,7 +44,7 @@ import cv2
 import numpy as np
 from scipy.ndimage import binary_fill_holes
 
-from r2a_utils.render.bones import segment_distance
+from r2a_utils.render.behind import across_colours, closed_across, fill_behind, torso_core
 from r2a_utils.render.props import dark_body_rim, give_back_dark_body, held_props
 from r2a_utils.render.reach import (SAMPLES, across_width, bone_points, colour_at, ink_areas, leg_bands,
                                     limb_reach, line_width, room, walk, within)
@@ -178,76 +172,6 @@ def _body_piece(body: np.ndarray, kps: np.ndarray) -> np.ndarray:
     return np.isin(labels, sorted(keep))
 
 
-def _across_bones(px: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """For points ``px (N, 2)``: the index of the arm bone each lies nearest ``(N,)``, and each
-    bone's unit normal ``(3, 2)`` (the hand lies along the forearm; zero for a bone under a
-    pixel long)."""
-    nearest = np.argmin(np.stack([segment_distance(px, a, b) for a, b in chain]), axis=0)
-    normals = np.zeros((len(chain), 2))
-    for i, (a, b) in enumerate(chain):
-        d = (b - a) if i < 2 else (chain[1][1] - chain[1][0])
-        length = float(np.linalg.norm(d))
-        if length >= 1:
-            normals[i] = (-d[1] / length, d[0] / length)
-    return nearest, normals
-
-
-def across_colours(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]],
-                   limit: int) -> np.ndarray:
-    """Colours ``(H, W, 3)`` (NaN where none) for an arm's ``hole`` pixels, read *across* the
-    arm. From each pixel, walk both ways along the normal of its nearest bone (the hand lies
-    along the forearm) to the first ``known`` body pixel, at most ``limit`` pixels, and take
-    the colour of the nearer one: a body that goes on under the arm is continued from both
-    sides, and an edge under it (hair beside a torso) meets in the middle. A pixel that meets
-    the body on one side only takes that side's colour."""
-    out = np.full(rgb.shape, np.nan, np.float32)
-    ys, xs = np.nonzero(hole)
-    if not len(xs):
-        return out
-    px = np.stack([xs, ys], 1).astype(np.float64)
-    nearest, normals = _across_bones(px, chain)
-    n = normals[nearest]
-    h, w = known.shape
-    steps = np.arange(1, limit + 1, dtype=np.float64)
-    rows = np.arange(len(px))
-    found, dist = [], []
-    for sign in (1.0, -1.0):
-        q = np.round(px[:, None, :] + sign * steps[None, :, None] * n[:, None, :]).astype(int)
-        inside = (q[..., 0] >= 0) & (q[..., 0] < w) & (q[..., 1] >= 0) & (q[..., 1] < h)
-        qx, qy = np.clip(q[..., 0], 0, w - 1), np.clip(q[..., 1], 0, h - 1)
-        ok = inside & known[qy, qx]
-        first = ok.argmax(1)
-        hit = ok[rows, first]
-        found.append(np.where(hit[:, None], rgb[qy[rows, first], qx[rows, first]], np.nan))
-        dist.append(np.where(hit, steps[first], np.nan))
-    (c1, c2), (d1, d2) = found, dist
-    first_side = np.isfinite(d1) & ~(np.nan_to_num(d2, nan=np.inf) < d1)  # the nearer side that met the body
-    out[ys, xs] = np.where(first_side[:, None], c1, c2)
-    return out
-
-
-def fill_behind(rgb: np.ndarray, known: np.ndarray, hole: np.ndarray, blur: float,
-                first: np.ndarray | None = None) -> np.ndarray:
-    """``rgb`` with ``hole`` coloured from ``first`` where it has a colour (``across_colours``),
-    else from the nearest ``known`` pixels, smoothed inside the hole."""
-    from scipy.ndimage import distance_transform_edt
-
-    out = rgb.copy()
-    if not hole.any() or not known.any():
-        return out
-    _, (iy, ix) = distance_transform_edt(~known, return_indices=True)
-    near = rgb[iy, ix].astype(np.float32)
-    if first is not None:
-        given = np.isfinite(first).all(-1)
-        near[given] = first[given]
-    k = max(3, int(round(blur)) | 1)
-    weight = hole.astype(np.float32)
-    smooth = cv2.GaussianBlur(near * weight[..., None], (k, k), 0) / np.maximum(
-        cv2.GaussianBlur(weight, (k, k), 0), 1e-6)[..., None]
-    out[hole] = np.clip(smooth[hole], 0, 255).astype(np.uint8)
-    return out
-
-
 def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     """The picture's layers: each arm's band, and the body with the covered places filled."""
     arms, roots, hands, chains = {}, {}, {}, {}
@@ -314,7 +238,7 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     # torso's middle lies under them
     reach = max((float(cv2.distanceTransform((arms[s] & ~hands[s] & ~props[s]).astype(np.uint8), cv2.DIST_L2,
                                              3).max()) for s in SIDES if arms[s].any()), default=2.0)
-    covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps) | _torso_core(mask.shape, kps)
+    covered = binary_fill_holes(kept) | leg_bands(rgb, kept, kps) | torso_core(mask.shape, kps)
     for side, chain in chains.items():
         if arms[side].any():
             covered |= closed_across(kept, arms[side] & ~props[side], chain)  # across the arm, not a bag
@@ -335,36 +259,6 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
 
 
-def closed_across(body: np.ndarray, arm: np.ndarray, chain: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """The arm's pixels the body closes over *across* the arm: a closing of the body with a
-    line as long as the arm is wide plus a margin, laid across each bone. An arm lying on the
-    body leaves a slot that closes; an arm held out from the body, with nothing of the body
-    beyond it, does not (a round closing would fill the armpit as well)."""
-    out = np.zeros_like(arm)
-    ys, xs = np.nonzero(arm)
-    if not len(xs):
-        return out
-    width = 2.0 * float(cv2.distanceTransform(arm.astype(np.uint8), cv2.DIST_L2, 3).max())
-    k = int(1.3 * width + 5) | 1
-    pad = k
-    y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, arm.shape[0])
-    x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, arm.shape[1])
-    crop = body[y0:y1, x0:x1].astype(np.uint8)
-    px = np.stack(np.meshgrid(np.arange(x0, x1), np.arange(y0, y1)), -1).reshape(-1, 2).astype(np.float64)
-    nearest, normals = _across_bones(px, chain)
-    nearest = nearest.reshape(crop.shape)
-    for i, n in enumerate(normals):
-        if not n.any():  # a bone under a pixel long
-            continue
-        line = np.zeros((k, k), np.uint8)
-        c = k // 2
-        cv2.line(line, (int(round(c - c * n[0])), int(round(c - c * n[1]))),
-                 (int(round(c + c * n[0])), int(round(c + c * n[1]))), 1, 1)
-        closed = cv2.morphologyEx(crop, cv2.MORPH_CLOSE, line, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
-        out[y0:y1, x0:x1] |= closed & (nearest == i)
-    return out & arm
-
-
 def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:
     """Does a piece of the picture hold a joint other than the arms' (a head, a leg)?"""
     h, w = piece.shape
@@ -377,23 +271,3 @@ def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:
             if 0 <= x < w and 0 <= y < h and piece[y, x]:
                 return True
     return False
-
-
-TORSO_CORE = 0.7  # share of the way from the spine to each shoulder and hip: the torso surely behind an arm on it
-
-
-def _torso_core(shape: tuple[int, ...], kps: np.ndarray) -> np.ndarray:
-    """The torso's middle, ``TORSO_CORE`` of the way from the spine to the shoulders and the
-    hips: an arm lying there (forearms folded before the chest) has the torso behind it, even
-    where the body does not close over the arm (the figure's edge)."""
-    out = np.zeros(shape[:2], np.uint8)
-    k = kps[:, :2].astype(np.float64)
-    corners = [k[J[n]] for n in ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")]
-    if not all(np.isfinite(c).all() for c in corners):
-        return out > 0
-    neck, rs, ls, rh, lh = corners
-    hip = (rh + lh) / 2
-    quad = [neck + TORSO_CORE * (rs - neck), neck + TORSO_CORE * (ls - neck),
-            hip + TORSO_CORE * (lh - hip), hip + TORSO_CORE * (rh - hip)]
-    cv2.fillPoly(out, [np.round(np.array(quad)).astype(np.int32)], 1)
-    return out > 0

@@ -176,3 +176,6 @@ def test_05_full_pipeline_demo(tmp_path):
         # with the body (3.7% of the arms' layers was dark before props.dark_body_rim, 0.9% now)
         rim = m["dark_body_rim"]
         assert rim["dark_px_in_arms"] < 0.02 * rim["arm_px"]
+        # behind her forearms the bodice is navy: read past the sleeves' soft edges (5% dark when
+        # the colour was read at the first body pixel, a grey band; 73% now)
+        assert m["behind_arms"]["px"] > 500 and m["behind_arms"]["dark_share"] > 0.5
