@@ -25,6 +25,8 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
 3. **Pieces carried by an arm.** A piece of the body layer that only the arm held on to (a
    bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm, and so
    does what the hand holds beside the body (a bag touching the skirt: ``props.held_props``).
+   Specks of the body's dark rim (the skirt seen between the fingers) stay with the body
+   where it is filled behind the arm, and go with the hand beyond the body's edge.
 4. **Behind the arm.** Where an arm covered the body, the body layer gets those pixels,
    filled with the colours the body has on either side of the arm, so a raised arm uncovers
    a filled torso, not a hole (``render.behind``).
@@ -222,15 +224,17 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     kept = _body_piece(body, kps)
     # a piece the arm cut off the body (a bow or a staff in the hand, a stroke of the arm the
     # band missed, what a held thing leaves alone) goes with that arm, unless it holds a joint
-    # of its own (a leg under the arm) or was mostly given back to the body (specks of skirt)
+    # of its own (a leg under the arm); one mostly given back to the body (specks of skirt)
+    # waits until the fill behind the arm is known
     n, labels = cv2.connectedComponents((body & ~kept).astype(np.uint8), connectivity=8)
+    specks = {side: np.zeros_like(mask) for side in SIDES}
     for i in range(1, n):
         piece = labels == i
         ring = (cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & taken
         held = {side: int((ring & arms[side]).sum()) for side in SIDES}
         side = max(held, key=held.get)
-        if held[side] and not _holds_joint(piece, kps) and 2 * (piece & given_back).sum() <= piece.sum():
-            arms[side] |= piece
+        if held[side] and not _holds_joint(piece, kps):
+            (arms if 2 * (piece & given_back).sum() <= piece.sum() else specks)[side] |= piece
         else:
             kept |= piece
     # the places the arms covered: where the body closes over them across the arm (the slot
@@ -243,6 +247,15 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         if arms[side].any():
             covered |= closed_across(kept, arms[side] & ~props[side], chain)  # across the arm, not a bag
     covered &= taken
+    # the specks stay with the body where it is filled behind the arm (the skirt between the
+    # fingers of a hand lying on it); beyond the body's edge they would float where the hand
+    # was: there they go with the hand
+    for side in SIDES:
+        n, labels = cv2.connectedComponents(specks[side].astype(np.uint8), connectivity=8)
+        near = cv2.dilate((kept | covered).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        reached = np.unique(labels[near & specks[side]])
+        kept |= np.isin(labels, reached[reached > 0])
+        arms[side] |= specks[side] & ~kept
     # coloured from the body's own colours, not its outlines (ink)
     source = kept & ~ink & ~roots["right"] & ~roots["left"]  # (an arm's root is the arm's colour)
     source = source if source.any() else kept

@@ -914,12 +914,13 @@ def test_bad_inputs(cls):
     assert wr.render(no_arm)[..., 3].any()
 
 
-def _hand_on_black_skirt(outline: tuple[int, int, int], painted: bool = True):
-    """A white sleeve outlined in ``outline``, its hand lying on a black skirt with the skirt
-    showing between the fingers; ``painted``: edges soft, else crisp line art. Returns
-    (picture, joints, skirt-coloured pixels, the arm's outline between the root and the hand)."""
+def _hand_on_black_skirt(outline: tuple[int, int, int], painted: bool = True, hand: tuple[int, int] = (116, 204)):
+    """A white sleeve outlined in ``outline``, its hand (centred at ``hand``) lying on a black
+    skirt with the skirt showing between the fingers; ``painted``: edges soft, else crisp line
+    art. Returns (picture, joints, skirt-coloured pixels, the arm's outline between the root
+    and the hand)."""
     img = np.full((320, 240, 3), 255, np.uint8)
-    pts = _figure_points(right_elbow=(88, 150), right_wrist=(112, 195))
+    pts = _figure_points(right_elbow=(88, 150), right_wrist=(hand[0] - 4, hand[1] - 9))
     kps = _keypoints(pts)
     black, sleeve, skin = (22, 28, 48), (236, 236, 240), (245, 210, 190)
     for a, b in LEGS:
@@ -932,12 +933,12 @@ def _hand_on_black_skirt(outline: tuple[int, int, int], painted: bool = True):
     for a, b in (("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist")):
         cv2.line(outer, pts[a], pts[b], 1, 16)
         cv2.line(inner, pts[a], pts[b], 1, 12)
-    cv2.circle(outer, (116, 204), 11, 1, -1)
-    cv2.circle(inner, (116, 204), 9, 2, -1)  # the hand, lying on the skirt
+    cv2.circle(outer, hand, 11, 1, -1)
+    cv2.circle(inner, hand, 9, 2, -1)  # the hand, lying on the skirt
     img[outer > 0], img[inner == 1], img[inner == 2] = outline, sleeve, skin
     img = cv2.GaussianBlur(img, (3, 3), 0) if painted else img
     for dx in (-4, 0, 4):  # the skirt seen between the fingers
-        cv2.line(img, (116 + dx, 200), (116 + dx, 210), black, 1)
+        cv2.line(img, (hand[0] + dx, hand[1] - 4), (hand[0] + dx, hand[1] + 6), black, 1)
     skirt = np.abs(img.astype(int) - black).sum(-1) < 45
     ring = (outer > 0) & (inner == 0)
     ring[:110] = ring[195:] = False  # the root (in both layers); the hand (the band stops at the wrist's colour)
@@ -961,6 +962,24 @@ def test_a_hand_on_a_black_skirt_leaves_the_skirt_behind(measured):
     kept = (arm & ring).sum() / ring.sum()
     measured(f"line art outlined in the skirt's black: {kept:.0%} of its outline kept")
     assert kept > 0.65  # as before the rule (68%: by the skirt the outline is one dark area with it); 61% without
+
+
+def test_skirt_seen_between_fingers_beyond_the_skirts_edge_goes_with_the_hand(measured):
+    """The same hand lying at the skirt's edge, half of it beyond: the specks of skirt between
+    its fingers inside the skirt stay with the body, where it is filled behind the hand, but
+    those beyond the skirt's edge would float there when the hand is raised (the garden girl's
+    ragged bits beside her skirt): they go with the hand."""
+    img, kps, skirt, _ = _hand_on_black_skirt((130, 128, 136), hand=(93, 204))
+    mask = (img < 250).any(-1)
+    layers = split_layers(img, mask, kps)
+    beyond = np.zeros(skirt.shape, bool)
+    beyond[185:225, :91] = True  # left of the skirt's edge (x = 92), by the hand
+    floating = int((layers.body & beyond).sum())
+    pieces = [cv2.connectedComponents(m.astype(np.uint8), connectivity=8)[0] - 1 for m in (layers.body, mask)]
+    measured(f"a hand at the skirt's edge: {floating} body pixels beyond the skirt by the hand, "
+             f"{pieces[0]} body pieces (the picture: {pieces[1]}, the head drawn apart)")
+    assert floating == 0 and pieces[0] == pieces[1]
+    assert (layers.arms["right"] & skirt & beyond).any()  # the specks there went with the hand
 
 
 def test_forearms_folded_over_the_whole_chest_leave_the_torso_behind(measured):
