@@ -19,6 +19,9 @@ layer gets those pixels, filled:
    in its middle.
 3. **What the walks miss** takes the nearest body pixel that is not ink, and the fill is
    smoothed (``fill_behind``).
+4. **The edge.** The body's pixels along a filled place's edge are the arm's soft edge mixed
+   with the body (``split_layers`` fills them the same way): kept as they are, a raised white
+   sleeve would leave a faint light outline of itself on a navy bodice.
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """

@@ -256,19 +256,24 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         reached = np.unique(labels[near & specks[side]])
         kept |= np.isin(labels, reached[reached > 0])
         arms[side] |= specks[side] & ~kept
+    # the body's pixels along a filled place's edge are the arm's soft edge mixed with the
+    # body: they are filled too, or the arm leaves a faint outline of itself behind
+    rings = {side: kept & ~covered & ~roots["right"] & ~roots["left"]
+             & (cv2.dilate((covered & arms[side]).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) for side in SIDES}
+    edge = rings["right"] | rings["left"]
     # coloured from the body's own colours, not its outlines (ink)
-    source = kept & ~ink & ~roots["right"] & ~roots["left"]  # (an arm's root is the arm's colour)
+    source = kept & ~ink & ~roots["right"] & ~roots["left"] & ~edge  # (an arm's root is the arm's colour)
     source = source if source.any() else kept
     # first read across each arm: the body going on under it, from both sides (an outline is
     # skipped there, but a dark area wider than a line, a navy bodice or black tights, is the
     # body's own colour); what that misses, from the nearest body pixels
-    body_colour = kept & ~lines & ~roots["right"] & ~roots["left"]
+    body_colour = kept & ~lines & ~roots["right"] & ~roots["left"] & ~edge
     first = np.full(rgb.shape, np.nan, np.float32)
     for side, chain in chains.items():
-        part = covered & arms[side]
+        part = (covered & arms[side]) | rings[side]
         if part.any():
             first[part] = across_colours(rgb, body_colour, part, chain, int(3 * reach) + k)[part]
-    body_rgb = fill_behind(rgb, source, covered, reach, first)
+    body_rgb = fill_behind(rgb, source, covered | edge, reach, first)
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
 
 
