@@ -385,6 +385,7 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
     motion = track_motion(shared / "videos" / "dance_stage.mp4", progress=False)
     share = {(label, h): {"plain": [], "busy": []} for label in renderers for h in heights}
     enclosed = dict.fromkeys(renderers, 0)
+    per_drawing = {label: {} for label in renderers}  # torn frames per drawing, at each height
     with tempfile.TemporaryDirectory() as d:
         for path in sorted((shared / "anime_drawings_dev").iterdir()):
             size = load_picture(path).size
@@ -401,6 +402,7 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
                     rep = renderer_tears(r, staged.targets, rest, poses)
                     share[label, h][kind].append(rep["torn_share"])
                     enclosed[label] += rep["enclosed"]
+                    per_drawing[label].setdefault(path.stem, []).append(rep["torn"])
     for label in renderers:
         kinds = {k: [v for h in heights for v in share[label, h][k]] for k in ("plain", "busy")}
         by_size = "; ".join(f"{h} px {100 * np.mean(share[label, h]['plain']):.0f}% / "
@@ -409,6 +411,10 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
               + ", ".join(f"{k} backgrounds {100 * np.mean(v):.0f}% ({len(v) // len(heights)} drawings)"
                           for k, v in kinds.items()) + f" (plain / busy by output height: {by_size}); "
               f"not counted: {enclosed[label]} frames whose only slit the pose closes")
+        torn = {stem: n for stem, n in per_drawing[label].items() if any(n)}
+        print(f"  torn frames per drawing at {' / '.join(map(str, heights))} px: "
+              + (", ".join(f"{stem} {'/'.join(map(str, n))}" for stem, n in torn.items()) or "none")
+              + f"; the other {len(per_drawing[label]) - len(torn)} drawings none")
 
 
 def bench_long_video(seconds: float) -> None:
