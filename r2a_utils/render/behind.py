@@ -12,9 +12,9 @@ layer gets those pixels, filled:
 2. **Which colours** (``across_colours``). From each pixel, walk both ways along the normal
    of its bone to the body, and take the colour of the nearer side,
    :math:`c = c_+` if :math:`d_+ \le d_-`, else :math:`c_-`, read a little beyond the arm's
-   edge: the median of the body's pixels in the ``BEYOND_EDGE`` steps after the first, since
-   the first is often the edge's mix of arm and body (a white sleeve on a navy bodice would
-   leave a grey band). So a forearm lying on a navy bodice leaves navy behind it, not the
+   edge: the median of the body's pixels among the ``BEYOND_EDGE`` steps from the first one
+   met, which alone is often the edge's mix of arm and body (a white sleeve on a navy bodice
+   would leave a grey band). So a forearm lying on a navy bodice leaves navy behind it, not the
    colour of whatever body pixel happens to be nearest, and an edge the arm lay across meets
    in its middle.
 3. **What the walks miss** takes the nearest body pixel that is not ink, and the fill is
