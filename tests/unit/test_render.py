@@ -213,22 +213,31 @@ def test_layers_split_the_arm_from_the_hair_it_lies_on():
     assert not _near(fill, (200, 40, 40)).any()
 
 
+NAVY = (25, 30, 70)
+
+
+def _forearm_on_bodice(sleeve: tuple[int, int, int], forearm_width: int, line_type: int = cv2.LINE_8):
+    """A figure whose right forearm (``sleeve``-coloured, ``forearm_width`` wide) lies across a
+    navy bodice below a white blouse. Returns (picture, joints, {name: (x, y)})."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    pts = _figure_points(right_elbow=(84, 150), right_wrist=(132, 160), left_elbow=(160, 140), left_wrist=(170, 185))
+    cv2.rectangle(img, (95, 85), (145, 130), (228, 228, 232), -1)  # blouse
+    cv2.rectangle(img, (95, 131), (145, 205), NAVY, -1)  # bodice
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
+    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
+    for a, b, width in (("right_shoulder", "right_elbow", 12), ("right_elbow", "right_wrist", forearm_width),
+                        ("left_shoulder", "left_elbow", 12), ("left_elbow", "left_wrist", 10)):
+        cv2.line(img, pts[a], pts[b], sleeve, width, line_type)
+    return img, _keypoints(pts), pts
+
+
 def test_behind_a_forearm_across_a_dark_bodice_the_body_layer_is_the_bodice(measured):
     """A forearm lying across a navy bodice, below a white blouse: the place it covered is
     filled across the arm, navy from both sides. The nearest pixel that is not ink would be
     the blouse: navy is dark enough to count as ink."""
-    img = np.full((320, 240, 3), 255, np.uint8)
-    pts = _figure_points(right_elbow=(84, 150), right_wrist=(132, 160), left_elbow=(160, 140), left_wrist=(170, 185))
-    kps = _keypoints(pts)
-    navy, skin = (25, 30, 70), (240, 200, 180)
-    cv2.rectangle(img, (95, 85), (145, 130), (228, 228, 232), -1)  # blouse
-    cv2.rectangle(img, (95, 131), (145, 205), navy, -1)  # bodice
-    for a, b in LEGS:
-        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
-    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
-    for a, b, width in (("right_shoulder", "right_elbow", 12), ("right_elbow", "right_wrist", 10),
-                        ("left_shoulder", "left_elbow", 12), ("left_elbow", "left_wrist", 10)):
-        cv2.line(img, pts[a], pts[b], skin, width)
+    navy = NAVY
+    img, kps, pts = _forearm_on_bodice((240, 200, 180), 10)
     forearm = np.zeros(img.shape[:2], np.uint8)
     cv2.line(forearm, (100, 152), (125, 158), 1, 6)  # the forearm's middle, over the bodice
     layers = split_layers(img, (img < 250).any(-1), kps)
@@ -249,18 +258,8 @@ def test_a_white_sleeves_soft_edge_does_not_grey_the_bodice_behind_it(measured):
     few pixels mix white and navy). Behind the arm the bodice is navy: its colour is read a
     little beyond the arm's edge, not at the first body pixel, which is the mix (the garden
     girl's forearm left a grey band across her bodice)."""
-    img = np.full((320, 240, 3), 255, np.uint8)
-    pts = _figure_points(right_elbow=(84, 150), right_wrist=(132, 160), left_elbow=(160, 140), left_wrist=(170, 185))
-    kps = _keypoints(pts)
-    navy, white = (25, 30, 70), (244, 244, 248)
-    cv2.rectangle(img, (95, 85), (145, 130), (228, 228, 232), -1)  # blouse
-    cv2.rectangle(img, (95, 131), (145, 205), navy, -1)  # bodice
-    for a, b in LEGS:
-        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
-    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
-    for a, b, width in (("right_shoulder", "right_elbow", 12), ("right_elbow", "right_wrist", 12),
-                        ("left_shoulder", "left_elbow", 12), ("left_elbow", "left_wrist", 10)):
-        cv2.line(img, pts[a], pts[b], white, width, cv2.LINE_AA)
+    navy = NAVY
+    img, kps, _ = _forearm_on_bodice((244, 244, 248), 12, cv2.LINE_AA)  # a white sleeve
     mask = (img < 250).any(-1)
     img = cv2.GaussianBlur(img, (0, 0), 1.2)  # painted, soft edges
     forearm = np.zeros(img.shape[:2], np.uint8)
