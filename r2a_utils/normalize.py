@@ -287,6 +287,42 @@ def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarra
     return _keep_drawn(targets, character_kps, "hip", ("knee", "ankle"), ("right", "left"))
 
 
+HIPS_TURN = 0.7  # the narrowest share of the drawn hips' span a turning pelvis shows
+
+
+def keep_drawn_hip_width(targets: np.ndarray, character_kps: np.ndarray, percentile: float = 90.0) -> np.ndarray:
+    """The hips as wide apart as the picture draws them when the performer faces the camera,
+    narrower as the pelvis turns: each frame's hip span (left hip -> right hip, about their
+    middle) is scaled so that its near-full length over the clip (the ``percentile`` of its
+    length, as ``reference_lengths``) is the drawn span; the legs move with their hip.
+
+    The neck-outward rescaling keeps the neck -> hip bones' directions, so the hips' span is
+    the performer's angle at the character's lengths: on dance_indoor the sample character's
+    came out 0.77 of its drawn span, on the BVH clips drawn_char1's 0.5-0.8 and drawn_char2's
+    1.1-1.7. The warping renderers hang the legs from the target's hips (``render.bones``),
+    so they would stand closer together or further apart than drawn. Stage 1's ground truth
+    keeps the directions (``normalization_ground_truth``); this is for a character picture.
+
+    ``targets``: normalized poses ``(T, 18, 3)``; returns a copy (unchanged without hips)."""
+    out = np.array(targets, np.float32, copy=True)
+    rh, lh = J["right_hip"], J["left_hip"]
+    mid, half = (out[:, rh, :2] + out[:, lh, :2]) / 2, (out[:, rh, :2] - out[:, lh, :2]) / 2
+    span = np.linalg.norm(half, axis=1)
+    drawn = float(np.linalg.norm(np.asarray(character_kps, np.float64)[rh, :2] - character_kps[lh, :2])) / 2
+    if not np.isfinite(span).any() or not np.isfinite(drawn):
+        return out
+    full = float(np.nanpercentile(span, percentile))
+    if full < 1e-6:
+        return out
+    # a flat drawing shows a turn only so far: the hips come no closer than HIPS_TURN of the drawn span
+    scale = np.maximum(drawn / full, HIPS_TURN * drawn / np.maximum(span, 1e-6))[:, None]
+    for side, sign in (("right", 1.0), ("left", -1.0)):
+        shift = mid + sign * half * scale - out[:, J[f"{side}_hip"], :2]
+        for joint in ("hip", "knee", "ankle"):
+            out[:, J[f"{side}_{joint}"], :2] += shift
+    return out
+
+
 FOLDED_ELBOW = 30.0  # degrees: an arm bent tighter than this hides its upper arm behind the forearm
 
 

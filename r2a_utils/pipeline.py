@@ -228,13 +228,13 @@ def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
 
 # ---------------------------------------------------------------- 3. retarget
 def retarget(motion: MotionSource, character: Character, folded_legs: str = "keep") -> tuple[np.ndarray, list[str]]:
-    """Stage 3: the motion's bones rescaled to the character; frames without a body held; legs
-    the picture draws folded or cuts off above the knee kept as drawn (``folded_legs="keep"``), and
-    arms it draws folded tight (``normalize.keep_drawn_legs``, ``keep_folded_arms``); notes say so."""
+    """Stage 3: the motion's bones rescaled to the character, the hips as wide as drawn; frames with no
+    body held; legs drawn folded or cut off (``folded_legs="keep"``) and arms drawn folded tight kept."""
     from r2a_utils import normalize as nz
 
     kps = character.keypoints
-    targets, held = nz.hold_missing_frames(nz.normalize_to_character(motion.keypoints, kps), kps)
+    targets = nz.keep_drawn_hip_width(nz.normalize_to_character(motion.keypoints, kps), kps)
+    targets, held = nz.hold_missing_frames(targets, kps)
     notes = [f"{held} frames had no body pose; they hold the previous pose"] if held else []
     folded = nz.folded_legs_note(kps, folded_legs, character.picture.size)
     targets = nz.keep_drawn_legs(targets, kps) if folded and folded_legs == "keep" else targets

@@ -183,3 +183,39 @@ def test_legs_drawn_folded_keep_their_pose_and_hang_from_the_motions_hips():
         turned = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ drawn
         assert np.allclose(out[3, knee, :2] - out[3, hip, :2], turned, atol=1e-3)  # turned with the torso
 
+
+
+def test_the_hips_are_as_wide_as_drawn_facing_the_camera_and_narrower_turned(measured):
+    """The neck-outward rescaling keeps the neck -> hip bones' directions, so the hips' span
+    comes out of the performer's angle at the character's lengths (here the character's are
+    drawn wider). ``keep_drawn_hip_width`` scales every frame's span so its near-full length
+    over the clip is the drawn one: facing the camera the hips are as drawn, a turn narrows
+    them (down to ``HIPS_TURN`` of the drawn span), and each leg moves with its hip."""
+    from r2a_utils.normalize import HIPS_TURN, keep_drawn_hip_width
+
+    real, char, _, _ = normalization_ground_truth(builtin_dance(48), random_character(2))
+    char = char.copy()
+    mid = (char[J["right_hip"], :2] + char[J["left_hip"], :2]) / 2
+    for side, sign in (("right", 1), ("left", -1)):  # the picture draws the hips wider apart
+        char[J[f"{side}_hip"], :2] = mid + 1.6 * (char[J[f"{side}_hip"], :2] - mid)
+    span = lambda k: np.linalg.norm(k[..., J["right_hip"], :2] - k[..., J["left_hip"], :2], axis=-1)  # noqa: E731
+    real = real.copy()
+    real[40:, J["left_hip"], :2] = (real[40:, J["left_hip"], :2] + real[40:, J["right_hip"], :2]) / 2 - 1.0  # turned
+    real[20] = np.nan  # a frame without a body stays without one
+    pred = normalize_to_character(real, char)
+    out = keep_drawn_hip_width(pred, char)
+    ratio = span(out) / span(char)
+    measured(f"hips' span / drawn: before {np.nanmedian(span(pred) / span(char)):.2f}, after {np.nanmedian(ratio):.2f} "
+             f"(turned frames {np.nanmin(ratio[40:]):.2f})")
+    assert np.nanmedian(span(pred) / span(char)) < 0.8  # the directions alone: narrower than drawn
+    assert np.nanpercentile(ratio[:40], 90) == pytest.approx(1.0, abs=0.02)  # facing: as drawn
+    assert np.nanmax(ratio[40:]) < 0.9 and np.nanmin(ratio[40:]) >= HIPS_TURN - 1e-3  # turned: narrower, not gone
+    assert np.isnan(out[20]).all()
+    for side in ("right", "left"):  # each leg moves with its hip; the rest of the body stays
+        for joint in ("knee", "ankle"):
+            moved = out[:, J[f"{side}_{joint}"], :2] - out[:, J[f"{side}_hip"], :2]
+            before = pred[:, J[f"{side}_{joint}"], :2] - pred[:, J[f"{side}_hip"], :2]
+            assert np.allclose(moved[~np.isnan(moved)], before[~np.isnan(before)], atol=1e-3)
+    assert np.allclose(np.delete(out, [J[f"{s}_{j}"] for s in ("right", "left") for j in ("hip", "knee", "ankle")], 1),
+                       np.delete(pred, [J[f"{s}_{j}"] for s in ("right", "left") for j in ("hip", "knee", "ankle")], 1),
+                       equal_nan=True)
