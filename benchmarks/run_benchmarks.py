@@ -285,10 +285,10 @@ def _warping_renderers() -> dict:
 
 def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 15.0) -> np.ndarray:
     from r2a_utils.characters.bvh import bvh_to_motion, parse_bvh
-    from r2a_utils.normalize import normalize_to_character
+    from r2a_utils.normalize import keep_drawn_hip_width, normalize_to_character
 
-    m = bvh_to_motion(parse_bvh(path), fps=fps)
-    return normalize_to_character(m.joints[..., :2], kps)  # (T, 18, 2): confidence 1 is added
+    m = bvh_to_motion(parse_bvh(path), fps=fps)  # as the pipeline retargets it: the hips as wide as drawn
+    return keep_drawn_hip_width(normalize_to_character(m.joints[..., :2], kps), kps)  # (T, 18, 3)
 
 
 def bench_tearing_drawn() -> None:

@@ -142,12 +142,18 @@ def bone_transforms(reference_kps: np.ndarray, target_kps: np.ndarray) -> dict[s
 
 
 def _hang_limbs(k0: np.ndarray, k1: np.ndarray, torso: np.ndarray) -> np.ndarray:
-    """Limbs hang from where the torso layer carries their shoulder or hip, so they stay
-    attached to the drawn body even when the target's shoulders sit elsewhere."""
+    """Limbs hang from the drawn body the torso layer carries, so they stay attached to it
+    even when the target's joints sit elsewhere: each arm from where it carries the shoulder;
+    each leg from the target's hip placed about where it carries the middle of the hips (the
+    legs come together as the pelvis turns, and stay under the drawn pelvis)."""
     k1 = k1.copy()
+    carried_mid = torso[:, :2] @ ((k0[J["right_hip"]] + k0[J["left_hip"]]) / 2) + torso[:, 2]
+    target_mid = (k1[J["right_hip"]] + k1[J["left_hip"]]) / 2
     for side in ("right", "left"):
         for root, chain in (("shoulder", ("elbow", "wrist")), ("hip", ("knee", "ankle"))):
             anchor = torso[:, :2] @ k0[J[f"{side}_{root}"]] + torso[:, 2]
+            if root == "hip" and np.isfinite(target_mid).all():
+                anchor = carried_mid + (k1[J[f"{side}_hip"]] - target_mid)
             shift = anchor - k1[J[f"{side}_{root}"]]
             for n in (root,) + chain:
                 k1[J[f"{side}_{n}"]] += shift
