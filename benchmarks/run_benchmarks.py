@@ -335,7 +335,7 @@ def bench_tearing_drawn() -> None:
         rep = tear_report((r.render(t) for t in t500), r.render(k500))
         fps = frames_per_second(lambda t: r.render(t500[t % len(t500)]), len(t500))
         print(f"drawn_char1 x dab.bvh at 500x500, {label}: {fps:.1f} frames/s, notches "
-              f"{100 * rep['notch_share']:.2f}% (rest {100 * rep['rest_notch_share']:.2f}%), torn {rep['torn']}/{rep['frames']}")
+              f"{100 * rep['notch_share']:.3f}% (rest {100 * rep['rest_notch_share']:.3f}%), torn {rep['torn']}/{rep['frames']}")
 
 
 def bench_tearing_sample(height: int = 384) -> None:
