@@ -288,6 +288,21 @@ def keep_drawn_legs(targets: np.ndarray, character_kps: np.ndarray) -> np.ndarra
 
 
 HIPS_TURN = 0.7  # the narrowest share of the drawn hips' span a turning pelvis shows
+SIDE_ON = 0.25  # hips closer than this share of their near-full span: their direction is noise
+
+
+def _half_hips(k: np.ndarray) -> np.ndarray:
+    """Half the vector from the left hip to the right ``(..., 2)``."""
+    k = np.asarray(k, np.float64)
+    return (k[..., J["right_hip"], :2] - k[..., J["left_hip"], :2]) / 2
+
+
+def _across_spine(k: np.ndarray) -> np.ndarray:
+    """Unit vectors across the spine ``(..., 2)``, towards the right hip of a figure facing the camera."""
+    k = np.asarray(k, np.float64)
+    up = k[..., J["neck"], :2] - (k[..., J["right_hip"], :2] + k[..., J["left_hip"], :2]) / 2
+    across = np.stack([up[..., 1], -up[..., 0]], -1)
+    return across / np.maximum(np.linalg.norm(across, axis=-1, keepdims=True), 1e-6)
 
 
 def keep_drawn_hip_width(targets: np.ndarray, character_kps: np.ndarray, percentile: float = 90.0) -> np.ndarray:
@@ -306,9 +321,9 @@ def keep_drawn_hip_width(targets: np.ndarray, character_kps: np.ndarray, percent
     ``targets``: normalized poses ``(T, 18, 3)``; returns a copy (unchanged without hips)."""
     out = np.array(targets, np.float32, copy=True)
     rh, lh = J["right_hip"], J["left_hip"]
-    mid, half = (out[:, rh, :2] + out[:, lh, :2]) / 2, (out[:, rh, :2] - out[:, lh, :2]) / 2
+    mid, half = (out[:, rh, :2] + out[:, lh, :2]) / 2, _half_hips(out)
     span = np.linalg.norm(half, axis=1)
-    drawn = float(np.linalg.norm(np.asarray(character_kps, np.float64)[rh, :2] - character_kps[lh, :2])) / 2
+    drawn = float(np.linalg.norm(_half_hips(character_kps)))
     if not np.isfinite(span).any() or not np.isfinite(drawn):
         return out
     full = float(np.nanpercentile(span, percentile))
@@ -316,6 +331,11 @@ def keep_drawn_hip_width(targets: np.ndarray, character_kps: np.ndarray, percent
         return out
     # a flat drawing shows a turn only so far: the hips come no closer than HIPS_TURN of the drawn span
     scale = np.maximum(drawn / full, HIPS_TURN * drawn / np.maximum(span, 1e-6))[:, None]
+    # hips seen nearly one behind the other (a performer side on) point anywhere: across the
+    # spine then, the right hip on the side the picture draws it (no flipping from frame to frame)
+    drawn_side = np.sign((_half_hips(character_kps) * _across_spine(character_kps)).sum()) or 1.0
+    unsure = (span < SIDE_ON * full)[:, None]
+    half = np.where(unsure, drawn_side * _across_spine(out) * np.maximum(span, 1e-6)[:, None], half)
     for side, sign in (("right", 1.0), ("left", -1.0)):
         shift = mid + sign * half * scale - out[:, J[f"{side}_hip"], :2]
         for joint in ("hip", "knee", "ankle"):

@@ -202,6 +202,7 @@ def test_the_hips_are_as_wide_as_drawn_facing_the_camera_and_narrower_turned(mea
     real = real.copy()
     real[40:, J["left_hip"], :2] = (real[40:, J["left_hip"], :2] + real[40:, J["right_hip"], :2]) / 2 - 1.0  # turned
     real[20] = np.nan  # a frame without a body stays without one
+    real[45, J["left_hip"], :2] = real[45, J["right_hip"], :2]  # side on: one hip right behind the other
     pred = normalize_to_character(real, char)
     out = keep_drawn_hip_width(pred, char)
     ratio = span(out) / span(char)
@@ -211,6 +212,13 @@ def test_the_hips_are_as_wide_as_drawn_facing_the_camera_and_narrower_turned(mea
     assert np.nanpercentile(ratio[:40], 90) == pytest.approx(1.0, abs=0.02)  # facing: as drawn
     assert np.nanmax(ratio[40:]) < 0.9 and np.nanmin(ratio[40:]) >= HIPS_TURN - 1e-3  # turned: narrower, not gone
     assert np.isnan(out[20]).all()
+    # side on, the hips' direction is noise: across the spine, the right hip where the picture has it
+    half = (out[45, J["right_hip"], :2] - out[45, J["left_hip"], :2]) / 2
+    up = out[45, J["neck"], :2] - (out[45, J["right_hip"], :2] + out[45, J["left_hip"], :2]) / 2
+    drawn_half = (char[J["right_hip"], :2] - char[J["left_hip"], :2]) / 2
+    assert abs(half @ up) < 1e-3 * np.linalg.norm(up) * np.linalg.norm(half)
+    assert np.linalg.norm(half) == pytest.approx(HIPS_TURN * np.linalg.norm(drawn_half), rel=1e-3)
+    assert np.sign(half[0]) == np.sign(drawn_half[0])
     for side in ("right", "left"):  # each leg moves with its hip; the rest of the body stays
         for joint in ("knee", "ankle"):
             moved = out[:, J[f"{side}_{joint}"], :2] - out[:, J[f"{side}_hip"], :2]
