@@ -309,7 +309,10 @@ def keep_drawn_hip_width(targets: np.ndarray, character_kps: np.ndarray, percent
     """The hips as wide apart as the picture draws them when the performer faces the camera,
     narrower as the pelvis turns: each frame's hip span (left hip -> right hip, about their
     middle) is scaled so that its near-full length over the clip (the ``percentile`` of its
-    length, as ``reference_lengths``) is the drawn span; the legs move with their hip.
+    length, as ``reference_lengths``) is the drawn span, and never under ``HIPS_TURN`` of
+    it; hips seen side on (closer than ``SIDE_ON`` of the near-full span, their direction
+    noise) lie across the spine, the right hip on the picture's side. The legs move with
+    their hip.
 
     The neck-outward rescaling keeps the neck -> hip bones' directions, so the hips' span is
     the performer's angle at the character's lengths: on dance_indoor the sample character's
