@@ -297,10 +297,15 @@ def _half_hips(k: np.ndarray) -> np.ndarray:
     return (k[..., J["right_hip"], :2] - k[..., J["left_hip"], :2]) / 2
 
 
+def _spine(k: np.ndarray) -> np.ndarray:
+    """The mid-hip -> neck vectors ``(..., 2)``."""
+    k = np.asarray(k, np.float64)
+    return k[..., J["neck"], :2] - (k[..., J["right_hip"], :2] + k[..., J["left_hip"], :2]) / 2
+
+
 def _across_spine(k: np.ndarray) -> np.ndarray:
     """Unit vectors across the spine ``(..., 2)``, towards the right hip of a figure facing the camera."""
-    k = np.asarray(k, np.float64)
-    up = k[..., J["neck"], :2] - (k[..., J["right_hip"], :2] + k[..., J["left_hip"], :2]) / 2
+    up = _spine(k)
     across = np.stack([up[..., 1], -up[..., 0]], -1)
     return across / np.maximum(np.linalg.norm(across, axis=-1, keepdims=True), 1e-6)
 
@@ -373,10 +378,10 @@ def _keep_drawn(targets: np.ndarray, character_kps: np.ndarray, root: str, limb:
     ref = np.asarray(character_kps, np.float64)
 
     def lean(k: np.ndarray) -> np.ndarray:
-        up = k[..., J["neck"], :2] - (k[..., J["right_hip"], :2] + k[..., J["left_hip"], :2]) / 2
+        up = _spine(k)
         return np.arctan2(up[..., 1], up[..., 0])
 
-    turn = np.nan_to_num(lean(out.astype(np.float64)) - lean(ref))  # (T,)
+    turn = np.nan_to_num(lean(out) - lean(ref))  # (T,)
     cos, sin = np.cos(turn), np.sin(turn)
     for side in sides:
         base = J[f"{side}_{root}"]
