@@ -311,7 +311,7 @@ def bench_tearing_drawn() -> None:
         # the picture, and so the rig, is the same
         xy = np.concatenate([t[..., :2].reshape(-1, 2) for t in clips.values()])
         h, w = ref.shape[:2]
-        m = int(np.ceil(max(0.0, -xy.min(), xy[:, 0].max() - w, xy[:, 1].max() - h))) + 40
+        m = int(np.ceil(max(0.0, -np.nanmin(xy), np.nanmax(xy[:, 0]) - w, np.nanmax(xy[:, 1]) - h))) + 40
         shift = np.array([m, m, 0], np.float32)
         for label, cls in renderers.items():
             r, torn, enclosed, frames, notch = cls(ref, kps, size=(w + 2 * m, h + 2 * m)), 0, 0, 0, []
