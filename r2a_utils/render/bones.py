@@ -142,27 +142,21 @@ def bone_transforms(reference_kps: np.ndarray, target_kps: np.ndarray) -> dict[s
 
 
 def _hang_limbs(k0: np.ndarray, k1: np.ndarray, torso: np.ndarray) -> np.ndarray:
-    """Limbs hang from the drawn body the torso layer carries, so they stay attached to it
-    even when the target's joints sit elsewhere: each arm from where it carries the shoulder;
-    each leg from the target's hip placed about where it carries the middle of the hips (the
-    legs come together as the pelvis turns, and stay under the drawn pelvis)."""
+    """Arms hang from where the torso layer carries their shoulders, so they stay attached to
+    the drawn body even when the target's shoulders sit elsewhere. Legs keep the target's
+    hips: the torso maps the middle of the drawn hips onto the target's, so they stay under
+    the drawn pelvis, and come together as the pelvis turns."""
     k1 = k1.copy()
-    carried_mid = torso[:, :2] @ ((k0[J["right_hip"]] + k0[J["left_hip"]]) / 2) + torso[:, 2]
-    target_mid = (k1[J["right_hip"]] + k1[J["left_hip"]]) / 2
     for side in ("right", "left"):
-        for root, chain in (("shoulder", ("elbow", "wrist")), ("hip", ("knee", "ankle"))):
-            anchor = torso[:, :2] @ k0[J[f"{side}_{root}"]] + torso[:, 2]
-            if root == "hip" and np.isfinite(target_mid).all():
-                anchor = carried_mid + (k1[J[f"{side}_hip"]] - target_mid)
-            shift = anchor - k1[J[f"{side}_{root}"]]
-            for n in (root,) + chain:
-                k1[J[f"{side}_{n}"]] += shift
+        shift = torso[:, :2] @ k0[J[f"{side}_shoulder"]] + torso[:, 2] - k1[J[f"{side}_shoulder"]]
+        for n in ("shoulder", "elbow", "wrist"):
+            k1[J[f"{side}_{n}"]] += shift
     return k1
 
 
 def drawn_pose(reference_kps: np.ndarray, target_kps: np.ndarray) -> np.ndarray:
     """Where the warping renderers draw each joint of ``target_kps`` (18, 3): the target with
-    each arm and leg moved to hang from the shoulder or hip the drawn torso carries."""
+    each arm moved to hang from the shoulder the drawn torso carries."""
     M = bone_transforms(reference_kps, target_kps)
     out = np.array(target_kps, np.float64, copy=True)
     out[:, :2] = _hang_limbs(reference_kps[:, :2].astype(np.float64), out[:, :2], M["torso"])
