@@ -258,16 +258,17 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         arms[side] |= specks[side] & ~kept
     # the body's pixels along a filled place's edge are the arm's soft edge mixed with the
     # body: they are filled too, or the arm leaves a faint outline of itself behind
-    rings = {side: kept & ~covered & ~roots["right"] & ~roots["left"]
+    off_roots = ~(roots["right"] | roots["left"])  # (an arm's root is the arm's colour)
+    rings = {side: kept & ~covered & off_roots
              & (cv2.dilate((covered & arms[side]).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) for side in SIDES}
     edge = rings["right"] | rings["left"]
     # coloured from the body's own colours, not its outlines (ink)
-    source = kept & ~ink & ~roots["right"] & ~roots["left"] & ~edge  # (an arm's root is the arm's colour)
+    source = kept & ~ink & off_roots & ~edge
     source = source if source.any() else kept
     # first read across each arm: the body going on under it, from both sides (an outline is
     # skipped there, but a dark area wider than a line, a navy bodice or black tights, is the
     # body's own colour); what that misses, from the nearest body pixels
-    body_colour = kept & ~lines & ~roots["right"] & ~roots["left"] & ~edge
+    body_colour = kept & ~lines & off_roots & ~edge
     first = np.full(rgb.shape, np.nan, np.float32)
     for side, chain in chains.items():
         part = (covered & arms[side]) | rings[side]
