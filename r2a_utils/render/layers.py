@@ -24,7 +24,8 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    is stretched after it (as with the parts of a jointed paper doll).
 3. **Pieces carried by an arm.** A piece of the body layer that only the arm held on to (a
    bow or a staff in the hand, a stroke of the arm the band missed) goes with the arm, and so
-   does what the hand holds beside the body (a bag touching the skirt: ``props.held_props``).
+   does what the hand holds beside the body (a bag touching the skirt: ``props.held_props``)
+   or wears (a glove lying on the thighs; what it encloses with the body is filled behind it).
    Specks of the body's dark rim (the skirt seen between the fingers) stay with the body
    where it is filled behind the arm, and go with the hand beyond the body's edge.
 4. **Behind the arm.** Where an arm covered the body, the body layer gets those pixels,
@@ -210,9 +211,10 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         body &= ~arms[side]
     # what a hand holds (a bag, a staff) goes with it
     props = {side: np.zeros_like(mask) for side in SIDES}
+    worn = {side: np.zeros_like(mask) for side in SIDES}
     for side in chains:
-        props[side] = held_props(rgb, mask, ink, wide, body, arms[side], hands[side], chains[side], kps,
-                                 hands["left" if side == "right" else "right"])
+        props[side], worn[side] = held_props(rgb, mask, ink, wide, body, arms[side], hands[side], chains[side],
+                                             kps, hands["left" if side == "right" else "right"])
         arms[side] |= props[side]
         body &= ~props[side]
     for side, chain in chains.items():  # the rim of a black skirt by the arm, the skirt between the fingers
@@ -246,6 +248,9 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     for side, chain in chains.items():
         if arms[side].any():
             covered |= closed_across(kept, arms[side] & ~props[side], chain)  # across the arm, not a bag
+    gloves = worn["right"] | worn["left"]
+    if gloves.any():  # a glove lying on the thighs: what it encloses with the body is behind it
+        covered |= binary_fill_holes(kept | covered | gloves) & ~gloves
     covered &= taken
     # the specks stay with the body where it is filled behind the arm (the skirt between the
     # fingers of a hand lying on it); beyond the body's edge they would float where the hand

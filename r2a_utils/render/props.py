@@ -30,7 +30,9 @@ A held thing is a flat area of the picture between its lines, joined to the area
 whose colour goes on across the line (a skirt's pleats, locks of hair, a bag's flap make one
 thing). It goes with the hand when it touches that hand only, the body's bones do not cross
 it, and it lies beyond the hand: ``HELD_SHARE`` of its pixels nearer the hand's bone than
-any other (a bag), or long and thin with its axis through the hand (a staff). What it
+any other (a bag), or long and thin with its axis through the hand (a staff); or the hand
+wears it: ``WORN`` of the hand's pixels lie in its dark area, which the body's bones do not
+run along (a glove lying on a thigh, nearer the thigh's bone than the hand's). What it
 encloses with the background goes along, and its outline; nothing goes that would leave a
 piece of the body adrift, or that lies mostly in background the figure encloses (a pattern
 on a thing the cut-out lost).
@@ -91,6 +93,7 @@ def give_back_dark_body(arms: dict[str, np.ndarray], roots: dict[str, np.ndarray
 
 
 HELD_SHARE = 0.5  # share of a thing's pixels nearer the hand's bone than any other: it hangs from the hand
+WORN = 0.5  # share of the hand's pixels in one dark area above which the hand wears it (a glove, a mitt)
 ELONGATED = 3.0  # a thing this many times longer than wide, its axis through the hand, is held (a staff)
 ENCLOSED = 0.8  # share of an area's surroundings that are the held thing, background or lines: it goes along
 HELD_MOST = 0.25  # share of the figure a held thing stays under
@@ -178,7 +181,7 @@ def _through(px: np.ndarray, hand: tuple[np.ndarray, np.ndarray], k: int) -> boo
 
 def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndarray, body: np.ndarray,
                arm: np.ndarray, hand: np.ndarray, chain: list, kps: np.ndarray,
-               other_hand: np.ndarray | None = None) -> np.ndarray:
+               other_hand: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """What of ``body`` the hand holds (a bag, a staff, a sword): things (flat areas of the
     picture between its lines, joined to those next to them that go on in their colour,
     ``_same_thing``) that touch the hand (``hand``, its pixels) and lie beyond it:
@@ -186,10 +189,11 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     the arm's other bones and the body's. A skirt's pleat by the hand is one thing with the
     rest of the skirt, which lies along the legs. A thing both hands touch (``other_hand``:
     the other hand's pixels) stays with the body: neither hand alone carries it. With their
-    outlines."""
+    outlines. Returns ``(held, worn)``: ``worn``, the dark areas the hand is drawn in (a glove,
+    ``_worn``) with their outlines, held or not."""
     held = np.zeros_like(mask)
     if not hand.any():
-        return held
+        return held, held.copy()
     k = 2 * line_width(mask.shape) + 1
     free = body & (~ink | wide)  # the fills, and the dark areas wider than a line (a dark staff)
     n, labels = cv2.connectedComponents((body & ~ink).astype(np.uint8), connectivity=4)
@@ -207,6 +211,8 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     others = [(a, b) for a, b in others if np.isfinite(a).all() and np.isfinite(b).all()]
     bones = bone_points(others[2:], mask.shape)  # the body's, not the arm's
     holes = binary_fill_holes(mask) & ~mask  # background the figure encloses
+    worn = _worn(wide, hand, bones)
+    worn_outlined = mask & (cv2.dilate(worn.astype(np.uint8), np.ones((k, k), np.uint8)) > 0)
     done: set[int] = set()
     for i in np.unique(labels[near_hand & (labels > 0)]).tolist():
         if i in done:
@@ -223,13 +229,14 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
         ys, xs = np.nonzero(thing)
         px = np.stack([xs, ys], 1).astype(np.float64)
         to_other = np.min([segment_distance(px, a, b) for a, b in others], axis=0)
-        if not (_through(px, chain[2], k) or (segment_distance(px, *chain[2]) < to_other).mean() >= HELD_SHARE):
+        if not (2 * (thing & worn).sum() >= thing.sum() or _through(px, chain[2], k)
+                or (segment_distance(px, *chain[2]) < to_other).mean() >= HELD_SHARE):
             continue
         ring = (cv2.dilate(thing.astype(np.uint8), np.ones((k, k), np.uint8), iterations=2) > 0) & ~thing
         if (ring & holes).sum() <= IN_HOLES * ring.sum():  # not a pattern on a thing the cut-out lost
             held |= thing
     if not held.any():
-        return held
+        return held, worn_outlined
     held |= _enclosed(labels, boxes, held, mask, ink, bones, k)
     # the lines within a line's width of it and nearer it than the rest of the body
     to_held = cv2.distanceTransform((~held).astype(np.uint8), cv2.DIST_L2, 3)
@@ -243,7 +250,19 @@ def held_props(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, wide: np.ndar
     # white the cut-out lost, around the red disc the hand would take)
     if _adrift(body & ~held, arm | held) > _adrift(body, arm) + ADRIFT * mask.sum():
         held[:] = False
-    return held
+    return held, worn_outlined
+
+
+def _worn(wide: np.ndarray, hand: np.ndarray, bones: np.ndarray) -> np.ndarray:
+    """The dark areas (``wide``) the hand is drawn in (``WORN`` of the hand's pixels in one of
+    them) that the body's ``bones`` do not run along: a glove, a mitt; not a black legging the
+    hand lies on, which a dark glove joins into one area."""
+    _, areas = cv2.connectedComponents(wide.astype(np.uint8), connectivity=8)
+    counts = np.bincount(areas[hand], minlength=areas.max() + 1)
+    on_bones = np.bincount(areas[bones[:, 1], bones[:, 0]], minlength=areas.max() + 1)
+    counts[0] = 0
+    return np.isin(areas, np.flatnonzero((counts >= WORN * max(int(hand.sum()), 1))
+                                         & (on_bones <= PROP_BONES * max(len(bones), 1))))
 
 
 def _adrift(body: np.ndarray, arm: np.ndarray) -> int:

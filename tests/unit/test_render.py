@@ -421,6 +421,55 @@ def test_a_figure_drawn_smaller_is_not_aliased():
     assert len(r._blurred) <= BLUR_CACHE + 1
 
 
+def _mitt_on_thigh(legging: bool = False):
+    """Arms down on white, outlined in black: the right hand wears a brown mitt lying on the
+    right thigh (26824, a pitcher's glove on her thighs), its wrist on the mitt's rim;
+    ``legging``: the legs are in the mitt's brown. Returns (picture, joints, mitt mask)."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    legs = dict(right_knee=(105, 272), left_knee=(135, 272), right_ankle=(105, 312), left_ankle=(135, 312))
+    pts = _figure_points(right_elbow=(86, 150), right_wrist=(100, 212), left_elbow=(162, 140), left_wrist=(168, 185),
+                         **legs)
+    black, skin, brown = (20, 20, 20), (240, 200, 180), (80, 55, 40)
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], black, 20)
+        cv2.line(img, pts[a], pts[b], brown if legging else skin, 16)
+    cv2.rectangle(img, (95, 85), (145, 195), black, -1)
+    cv2.rectangle(img, (97, 87), (143, 193), (230, 230, 235), -1)  # shirt
+    cv2.circle(img, pts["nose"], 28, black, -1)
+    cv2.circle(img, pts["nose"], 26, (250, 220, 190), -1)
+    for side in ("left", "right"):
+        for a, b, width in ((f"{side}_shoulder", f"{side}_elbow", 12), (f"{side}_elbow", f"{side}_wrist", 10)):
+            cv2.line(img, pts[a], pts[b], black, width + 4)
+            cv2.line(img, pts[a], pts[b], skin, width)
+    mitt = np.zeros(img.shape[:2], np.uint8)
+    cv2.ellipse(mitt, (102, 236), (20, 22), 0, 0, 360, 1, -1)
+    cv2.ellipse(img, (102, 236), (22, 24), 0, 0, 360, black, -1)
+    img[mitt > 0] = brown
+    cv2.line(img, (84, 232), (120, 232), (60, 40, 30), 1)  # its stitching
+    return img, _keypoints(pts), mitt > 0
+
+
+def test_a_mitt_on_the_hand_goes_with_the_arm(measured):
+    """A dark area the hand is drawn in, which the body's bones do not run along, is worn by
+    the hand (a glove, a mitt: ``props._worn``): it goes with the arm even where it lies over
+    the thigh, nearer the thigh's bone than the hand's, and the thigh behind it is filled in
+    its own colour. Before, the arm's band took the mitt's middle and the body kept its sides,
+    filled brown: 26824's glove left a brown smear on her thighs. Legs in the mitt's brown
+    make one dark area with it, along the legs' bones: it stays with the body."""
+    img, kps, mitt = _mitt_on_thigh()
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    carried = layers.arms["right"][mitt].mean()
+    behind = mitt & layers.body
+    behind[:218] = False  # below the wrist
+    brown = _near(layers.body_rgb[behind], (80, 55, 40)).mean()
+    measured(f"a mitt on the thigh: {carried:.0%} of it in the arm's layer, {brown:.0%} of the body behind it brown")
+    assert carried > 0.95 and brown < 0.05  # before: 60% carried, 95% brown
+    img, kps, mitt = _mitt_on_thigh(legging=True)
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    legging = _near(img, (80, 55, 40)) & ~mitt
+    assert (layers.arms["right"] & legging).sum() < 0.01 * legging.sum()
+
+
 def test_hands_under_the_chin_leave_the_face_to_the_body():
     """Forearms folded up to the chin (1201191): the hand beyond the wrist has the face's
     colour, and used to take the lower face into the arm's layer; in motion the face tore.
