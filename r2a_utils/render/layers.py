@@ -30,7 +30,8 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    where it is filled behind the arm, and go with the hand beyond the body's edge.
 4. **Behind the arm.** Where an arm covered the body, the body layer gets those pixels,
    filled with the colours the body has on either side of the arm, so a raised arm uncovers
-   a filled torso, not a hole (``render.behind``).
+   a filled torso, not a hole (``render.behind``). A fill that touches nothing of the body
+   is dropped (``joined_fill``): it would float where the arm was.
 
 An arm the picture shows no edges of (a drawn arm grown out of the body, with no line
 between them), or whose band is not one piece from shoulder to hand (joints a little off a
@@ -252,6 +253,7 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     if gloves.any():  # a glove lying on the thighs: what it encloses with the body is behind it
         covered |= binary_fill_holes(kept | covered | gloves) & ~gloves
     covered &= taken
+    covered = joined_fill(kept, covered)
     # the specks stay with the body where it is filled behind the arm (the skirt between the
     # fingers of a hand lying on it); beyond the body's edge they would float where the hand
     # was: there they go with the hand
@@ -281,6 +283,15 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
             first[part] = across_colours(rgb, body_colour, part, chain, int(3 * reach) + k)[part]
     body_rgb = fill_behind(rgb, source, covered | edge, reach, first)
     return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
+
+
+def joined_fill(body: np.ndarray, fill: np.ndarray) -> np.ndarray:
+    """The places of ``fill`` (filled behind an arm) joined to ``body``: a piece of fill that
+    touches nothing of the body would float when the arm moves away (on 1001467, a line the
+    closing across her upper arm drew between her tail ribbon's tip and her torso)."""
+    _, pieces = cv2.connectedComponents((body | fill).astype(np.uint8), connectivity=8)
+    on_body = np.unique(pieces[body])
+    return fill & np.isin(pieces, on_body[on_body > 0])
 
 
 def _holds_joint(piece: np.ndarray, kps: np.ndarray) -> bool:

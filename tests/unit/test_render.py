@@ -13,7 +13,7 @@ from r2a_utils.metrics import ssim
 from r2a_utils.skeleton import J, KeypointError
 from r2a_utils.render import MeshRenderer, PartsRenderer, RendererError, character_mask, make_renderer
 from r2a_utils.render.bones import LIMB_PARTS
-from r2a_utils.render.layers import split_layers
+from r2a_utils.render.layers import joined_fill, split_layers
 from r2a_utils.render.quality import notch_share, pieces, stage1_pair, tear_report
 
 RENDERERS = [MeshRenderer, PartsRenderer]
@@ -468,6 +468,19 @@ def test_a_mitt_on_the_hand_goes_with_the_arm(measured):
     layers = split_layers(img, (img < 250).any(-1), kps)
     legging = _near(img, (80, 55, 40)) & ~mitt
     assert (layers.arms["right"] & legging).sum() < 0.01 * legging.sum()
+
+
+def test_a_fill_apart_from_the_body_is_dropped():
+    """What is filled behind an arm joins the body; a piece of fill touching nothing of it
+    would float beside the figure when the arm moves (1001467 at 352 px: a line of fill between
+    her tail ribbon's tip and her torso tore 13 frames of 69)."""
+    body = np.zeros((40, 40), bool)
+    body[10:30, 20:30] = True
+    fill = np.zeros_like(body)
+    fill[15:25, 15:20] = True  # against the body's side
+    fill[5, 2:12] = True  # a line apart
+    joined = joined_fill(body, fill)
+    assert joined[15:25, 15:20].all() and not joined[5].any()
 
 
 def test_hands_under_the_chin_leave_the_face_to_the_body():
