@@ -27,7 +27,8 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    does what the hand holds beside the body (a bag touching the skirt: ``props.held_props``)
    or wears (a glove lying on the thighs; what it encloses with the body is filled behind it).
    Specks of the body's dark rim (the skirt seen between the fingers) stay with the body
-   where it is filled behind the arm, and go with the hand beyond the body's edge.
+   where it is filled behind the arm, and go with the hand beyond the body's edge; small
+   pieces of an arm's layer that none of its bones run through are dropped (``on_bones``).
 4. **Behind the arm.** Where an arm covered the body, the body layer gets those pixels,
    filled with the colours the body has on either side of the arm, so a raised arm uncovers
    a filled torso, not a hole (``render.behind``). A fill that touches nothing of the body
@@ -48,6 +49,7 @@ import cv2
 import numpy as np
 from scipy.ndimage import binary_fill_holes
 
+from r2a_utils.render.base import HAIRLINE_PIECE
 from r2a_utils.render.behind import across_colours, closed_across, fill_behind, torso_core
 from r2a_utils.render.props import dark_body_rim, give_back_dark_body, held_props
 from r2a_utils.render.reach import (SAMPLES, across_width, bone_points, colour_at, ink_areas, leg_bands,
@@ -282,7 +284,22 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
         if part.any():
             first[part] = across_colours(rgb, body_colour, part, chain, int(3 * reach) + k)[part]
     body_rgb = fill_behind(rgb, source, covered | edge, reach, first)
-    return Layers(kept | covered, body_rgb, {side: arms[side] | roots[side] for side in SIDES})
+    figure = int(mask.sum())
+    return Layers(kept | covered, body_rgb,
+                  {side: on_bones(arms[side] | roots[side], chains.get(side, []), figure) for side in SIDES})
+
+
+def on_bones(arm: np.ndarray, chain: list, figure: int) -> np.ndarray:
+    """The arm's layer without its small pieces (under ``HAIRLINE_PIECE`` of the ``figure``'s
+    pixels) that none of its bones run through: specks of skirt seen between the fingers, which
+    the layer keeps but the hand does not touch, would float beside the moving arm."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(arm.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return arm
+    pts = bone_points(chain, arm.shape)
+    held = set(np.unique(labels[pts[:, 1], pts[:, 0]]).tolist())
+    specks = [i for i in range(1, n) if i not in held and stats[i, cv2.CC_STAT_AREA] < HAIRLINE_PIECE * figure]
+    return arm & ~np.isin(labels, specks)
 
 
 def joined_fill(body: np.ndarray, fill: np.ndarray) -> np.ndarray:
