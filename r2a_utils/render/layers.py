@@ -291,13 +291,14 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
 
 def on_bones(arm: np.ndarray, chain: list, figure: int) -> np.ndarray:
     """The arm's layer without its small pieces (under ``HAIRLINE_PIECE`` of the ``figure``'s
-    pixels) that none of its bones run through: specks of skirt seen between the fingers, which
-    the layer keeps but the hand does not touch, would float beside the moving arm."""
+    pixels) that none of its bones run through, its largest piece kept: specks of skirt seen
+    between the fingers, which the layer keeps but the hand does not touch, would float beside
+    the moving arm."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(arm.astype(np.uint8), connectivity=8)
     if n <= 2:
         return arm
     pts = bone_points(chain, arm.shape)
-    held = set(np.unique(labels[pts[:, 1], pts[:, 0]]).tolist())
+    held = set(np.unique(labels[pts[:, 1], pts[:, 0]]).tolist()) | {1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))}
     specks = [i for i in range(1, n) if i not in held and stats[i, cv2.CC_STAT_AREA] < HAIRLINE_PIECE * figure]
     return arm & ~np.isin(labels, specks)
 
