@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import psutil
 
@@ -35,6 +36,7 @@ def main() -> None:
     ap.add_argument("--long-video-seconds", type=float, default=0,
                     help="also animate a looped 720p clip this long and print memory as it goes")
     ap.add_argument("--skip-tearing", action="store_true", help="skip the renderers-on-real-pictures figures (~15 min)")
+    ap.add_argument("--sheets", help="also write contact sheets (PNG) of the tearing figures' frames to this folder")
     a = ap.parse_args()
     w, h = (int(v) for v in a.size.split("x"))
     print(f"machine: {platform.processor() or platform.machine()}, {psutil.cpu_count()} cpus, python {platform.python_version()}")
@@ -67,9 +69,9 @@ def main() -> None:
     bench_pipeline(a.video, a.character, a.joints)
     bench_pipeline(a.video, a.character, a.joints, height=384)
     if not a.skip_tearing:
-        bench_tearing_drawn()
+        bench_tearing_drawn(a.sheets)
         bench_tearing_sample()
-        bench_tearing_real_drawings()
+        bench_tearing_real_drawings(sheets=a.sheets)
     if a.long_video_seconds:
         bench_long_video(a.long_video_seconds)
     print(f"peak RSS: {psutil.Process().memory_info().rss / 2**20:.0f} MB")
@@ -291,10 +293,12 @@ def _bvh_targets(path: Path, kps: np.ndarray, fps: float | None = 15.0) -> np.nd
     return keep_drawn_hip_width(normalize_to_character(m.joints[..., :2], kps), kps)  # (T, 18, 3)
 
 
-def bench_tearing_drawn() -> None:
+def bench_tearing_drawn(sheets: str | None = None) -> None:
     """Torn frames and notches of the warping renderers (the mesh with linear-blend skinning,
     the default; the mesh with ARAP; rigid parts) on the drawn characters x every BVH clip,
-    and their speed at 500x500 (AnimatedDrawings' own frame loop: 10.6-11.6 frames/s)."""
+    and their speed at 500x500 (AnimatedDrawings' own frame loop: 10.6-11.6 frames/s).
+    With ``sheets`` (a folder), the default renderer's torn frames and frames whose only slit
+    the pose closes are drawn there, one sheet per character (``_tear_sheet``)."""
     from r2a_utils.canvas import fit_box, place_image
     from r2a_utils.render.quality import renderer_tears, tear_report
 
@@ -315,10 +319,16 @@ def bench_tearing_drawn() -> None:
         shift = np.array([m, m, 0], np.float32)
         for label, cls in renderers.items():
             r, torn, enclosed, frames, notch = cls(ref, kps, size=(w + 2 * m, h + 2 * m)), 0, 0, 0, []
+            flagged = []
             for clip, targets in clips.items():
                 rep = renderer_tears(r, targets + shift[:targets.shape[-1]], kps + shift)
                 torn, enclosed, frames = torn + rep["torn"], enclosed + rep["enclosed"], frames + rep["frames"]
                 notch.append(rep["notch_share"])
+                moved = targets + shift[:targets.shape[-1]]
+                flagged += [(f"{clip.stem} {i}{' torn' * (i in rep['torn_frames'])}", moved[i])
+                            for i in sorted(rep["torn_frames"] + rep["pose_closed_frames"])]
+            if sheets and label == next(iter(renderers)) and flagged:
+                _tear_sheet(Path(sheets) / f"{name}_flagged.png", r, kps + shift, flagged[:24])
             print(f"tearing {name} x 6 BVH clips at 15 fps, {label}: torn {torn}/{frames} frames (and {enclosed} "
                   f"more with a slit the pose closes: {torn + enclosed} counting those), notches "
                   f"{100 * np.mean(notch):.2f}% of the figure (rest picture {100 * rep['rest_notch_share']:.2f}%)")
@@ -362,12 +372,14 @@ def bench_tearing_sample(height: int = 384) -> None:
               f"(rest picture {100 * rep['rest_notch_share']:.2f}%)")
 
 
-def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> None:
+def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416), sheets: str | None = None) -> None:
     """Torn frames of the warping renderers (mesh with linear-blend skinning, mesh with ARAP,
     rigid parts) on the 16 real anime drawings (ground-truth joints) animated with
     dance_stage, through the pipeline's own stages, at several output heights: one drawing
     can cross the tear threshold at one size and not at the next, so one size alone is a
-    noisy figure (the printed share is over all sizes)."""
+    noisy figure (the printed share is over all sizes). With ``sheets`` (a folder), the default
+    renderer's frames at the middle height are drawn there: six evenly spaced frames of each
+    drawing, its torn ones first (``_tear_sheet``)."""
     from r2a_utils.joints import from_anime_drawings_file, save_joints
     from r2a_utils.picture import load_picture
     from r2a_utils.pipeline import load_character, place_on_canvas, retarget, track_motion
@@ -403,6 +415,11 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
                     share[label, h][kind].append(rep["torn_share"])
                     enclosed[label] += rep["enclosed"]
                     per_drawing[label].setdefault(path.stem, []).append(rep["torn"])
+                    if sheets and label == next(iter(renderers)) and h == heights[len(heights) // 2]:
+                        even = np.linspace(0, len(staged.targets) - 1, 6).astype(int).tolist()
+                        shown = sorted((rep["torn_frames"] + [i for i in even if i not in rep["torn_frames"]])[:6])
+                        _tear_sheet(Path(sheets) / f"real_{path.stem}_{h}px.png", r, rest,
+                                    [(f"{i}{' torn' * (i in rep['torn_frames'])}", staged.targets[i]) for i in shown])
     for label in renderers:
         kinds = {k: [v for h in heights for v in share[label, h][k]] for k in ("plain", "busy")}
         by_size = "; ".join(f"{h} px {100 * np.mean(share[label, h]['plain']):.0f}% / "
@@ -415,6 +432,33 @@ def bench_tearing_real_drawings(heights: tuple[int, ...] = (352, 384, 416)) -> N
         print(f"  torn frames per drawing at {' / '.join(map(str, heights))} px: "
               + (", ".join(f"{stem} {'/'.join(map(str, n))}" for stem, n in torn.items()) or "none")
               + f"; the other {len(per_drawing[label]) - len(torn)} drawings none")
+
+
+def _tear_sheet(path: Path, renderer, rest: np.ndarray, frames: list[tuple[str, np.ndarray]]) -> None:
+    """A contact sheet of ``renderer``'s rest render and the titled ``frames`` (target poses),
+    with what ``tear_report`` looks at coloured (``quality.tear_view``: pieces apart red, slits
+    magenta, blue where the pose makes them)."""
+    from r2a_utils.render.bones import drawn_pose
+    from r2a_utils.render.quality import tear_view
+    from r2a_utils.viz import fit_height, image_grid
+
+    def around_figure(view: np.ndarray, frame: np.ndarray) -> np.ndarray:
+        ys, xs = np.nonzero(frame[..., 3] > 127)
+        if not len(ys):
+            return view
+        m = 10
+        crop = view[max(ys.min() - m, 0):ys.max() + m + 1, max(xs.min() - m, 0):xs.max() + m + 1]
+        return np.pad(crop, ((crop.shape[0] // 8, 0), (0, 0), (0, 0)), constant_values=255)  # room for the title
+
+    at_rest = renderer.render(rest)
+    tiles, titles = [around_figure(tear_view(at_rest), at_rest)], ["rest"]
+    for title, target in frames:
+        frame, owners = renderer.render_with_owners(target)
+        tiles.append(around_figure(tear_view(frame, drawn_pose(rest, target), owners), frame))
+        titles.append(title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid = image_grid([fit_height(t, 240) for t in tiles], ncols=7, titles=titles)
+    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
 
 
 def bench_long_video(seconds: float) -> None:

@@ -160,19 +160,44 @@ def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.005, poses=N
     area = max(int(_solid(rest).sum()), 1)
     if poses is not None:
         rest_tears = hole_area(rest, pose=rest_pose, owners=rest_owners)
-    torn, enclosed, notches, n = 0, 0, [], 0
-    for f, pose, own in zip(frames, poses if poses is not None else repeat(None),
-                            owners if owners is not None else repeat(None)):
+    torn, closed, notches, n = [], [], [], 0
+    for i, (f, pose, own) in enumerate(zip(frames, poses if poses is not None else repeat(None),
+                                           owners if owners is not None else repeat(None))):
         n += 1
         split = pieces(f) > rest_pieces
         new_hole = hole_area(f) - rest_holes > hole_tolerance * area
         if new_hole and not split and pose is not None:
             new_hole = hole_area(f, pose=pose, owners=own) - rest_tears > hole_tolerance * area
-            enclosed += int(not new_hole)
-        torn += int(split or new_hole)
+            if not new_hole:
+                closed.append(i)
+        if split or new_hole:
+            torn.append(i)
         notches.append(notch_share(f))
-    return {"frames": n, "torn": torn, "torn_share": torn / max(n, 1), "enclosed": enclosed,
+    return {"frames": n, "torn": len(torn), "torn_share": len(torn) / max(n, 1), "enclosed": len(closed),
+            "torn_frames": torn, "pose_closed_frames": closed,
             "notch_share": float(np.mean(notches)), "rest_notch_share": notch_share(rest)}
+
+
+def tear_view(rgba: np.ndarray, pose: np.ndarray | None = None, owners: np.ndarray | None = None) -> np.ndarray:
+    """The frame over white with what ``tear_report`` looks at coloured: pieces apart from the
+    largest red (specks under ``MIN_PIECE`` too), background the figure encloses magenta, blue
+    where the pose makes it (``pose_made``, given the joints as drawn and the renderer's
+    ``owners``); the holes the picture has at rest are coloured too (the report counts only
+    new ones). For contact sheets of a renderer's output (``./kit bench --sheets``)."""
+    m = _solid(rgba)
+    out = rgba[..., :3].copy()
+    out[m == 0] = 255
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    if n > 2:
+        out[(labels > 0) & (labels != 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))] = (230, 30, 30)
+    _, holes = cv2.connectedComponents(np.pad(1 - m, 1, constant_values=1), connectivity=4)
+    outside = holes[0, 0]  # the background around the figure (the padding joins it all)
+    holes = holes[1:-1, 1:-1]
+    for i in np.unique(holes[(holes != outside) & (m == 0)]):
+        region = holes == i
+        made = pose is not None and pose_made(region, m, pose, owners=owners)
+        out[region] = (40, 80, 255) if made else (230, 0, 230)
+    return out
 
 
 def renderer_tears(renderer, targets, rest_pose: np.ndarray, poses=None) -> dict:

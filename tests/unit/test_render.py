@@ -755,6 +755,13 @@ def test_a_slit_the_pose_closes_is_told_from_a_tear():
     strict = tear_report([figure, torn], rest)
     split = tear_report([figure, torn], rest, poses=[kps, kps], rest_pose=kps)
     assert (strict["torn"], split["torn"], split["enclosed"]) == (2, 1, 1)
+    assert (split["torn_frames"], split["pose_closed_frames"]) == ([1], [0])  # which frames, for contact sheets
+    from r2a_utils.render.quality import tear_view
+
+    blue, magenta = (40, 80, 255), (230, 0, 230)
+    view, torn_view = tear_view(figure, kps), tear_view(torn, kps)
+    assert (view[slit] == blue).all() and not (view == magenta).all(-1).any()
+    assert (torn_view[200:260, 140:146] == magenta).all() and (torn_view[slit] == blue).all()
 
 
 def test_the_parts_the_renderer_drew_tell_a_slit_between_one_line_strokes():
