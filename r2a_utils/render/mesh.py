@@ -45,7 +45,8 @@ from r2a_utils.render.base import check_target, cut_reference, unpremultiply
 from r2a_utils.render.bones import PARTS, draw_order, part_maps, part_segments
 from r2a_utils.render.layers import SIDES, split_layers
 from r2a_utils.render.seams import cut_legs, side_sources
-from r2a_utils.render.skinning import skin_weights
+from r2a_utils.render.skinning import ARM_SKIN_TAU, SKIN_TAU, skin_weights
+from r2a_utils.skeleton import J
 
 CELLS_PER_HEIGHT = 48  # mesh resolution: grid cells along the figure's height
 _FIXED = 4  # sub-pixel bits for the rasteriser
@@ -198,7 +199,11 @@ class MeshRenderer:
         if not arm.any():
             return np.zeros((0, 2)), np.zeros((0, 3), np.int64), np.zeros((0, len(PARTS)))
         v, t = grid_mesh(arm, self.cell)
-        return v, t, skin_weights(arm, self.ref_kps, v, self.figure_height, ARM_PARTS[side])
+        k = self.ref_kps[:, :2].astype(np.float64)
+        bones = [float(np.linalg.norm(k[J[f"{side}_{a}"]] - k[J[f"{side}_{b}"]]))
+                 for a, b in (("shoulder", "elbow"), ("elbow", "wrist"))]
+        tau = min(SKIN_TAU * self.figure_height, ARM_SKIN_TAU * min(bones))
+        return v, t, skin_weights(arm, self.ref_kps, v, self.figure_height, ARM_PARTS[side], tau)
 
     def _arap_layer(self, v: np.ndarray, t: np.ndarray, parts: tuple[str, ...], where: slice):
         """ARAP for one layer's mesh: handles are the mesh vertices nearest the layer's bones,

@@ -5,7 +5,9 @@ the cut-out* (geodesic: Dijkstra on the pixel grid, at ``WORK_HEIGHT``), not in 
 line, so a skirt between the legs is far from either leg along the figure and a strand of
 hair is far from the arm beside it. Weights fall off with that distance,
 :math:`w_p(v) \propto \exp(-(d_p(v) - \min_q d_q(v)) / \tau)` with :math:`\tau` 4% of the
-figure's height.
+figure's height (``SKIN_TAU``); an arm's own mesh uses at most ``ARM_SKIN_TAU`` of its shorter
+bone, so a small arm drawn bent does not blend its upper arm into its forearm (unfolded, the
+blend pinches the forearm to a line and the fist comes off it: anime_green_dress at 384 px).
 
 Taught in notebooks/05_full_pipeline_demo.ipynb.
 """
@@ -18,6 +20,8 @@ from r2a_utils.render.bones import PARTS, part_segments, segment_distance
 from r2a_utils.skeleton import J
 
 WORK_HEIGHT = 160  # figure height (pixels) at which the geodesic distances are measured
+SKIN_TAU = 0.04  # the weights' fall-off distance, as a share of the figure's height
+ARM_SKIN_TAU = 0.1  # ... at most this share of the shorter arm bone in an arm's own mesh
 
 
 def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float,
@@ -79,8 +83,9 @@ def geodesic_distances(mask: np.ndarray, kps: np.ndarray, scale: float,
 
 
 def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_height: float,
-                 parts: tuple[str, ...] = PARTS) -> np.ndarray:
-    """Weights ``(len(points), P)`` of each part (those in ``parts``) for each point (rows sum to 1)."""
+                 parts: tuple[str, ...] = PARTS, tau: float | None = None) -> np.ndarray:
+    """Weights ``(len(points), P)`` of each part (those in ``parts``) for each point (rows sum to 1);
+    ``tau``, the fall-off distance in pixels (default ``SKIN_TAU`` of ``figure_height``)."""
     from scipy.ndimage import distance_transform_edt
 
     scale = min(1.0, WORK_HEIGHT / max(figure_height, 1.0))
@@ -94,7 +99,7 @@ def skin_weights(mask: np.ndarray, kps: np.ndarray, points: np.ndarray, figure_h
     q = np.clip(np.round(points * scale).astype(int), 0, [shape[1] - 1, shape[0] - 1])
     nearest = label[iy[q[:, 1], q[:, 0]], ix[q[:, 1], q[:, 0]]] - 1
     d = dist[:, nearest].T
-    tau = 0.04 * figure_height
+    tau = SKIN_TAU * figure_height if tau is None else tau
     rel = d - d.min(1, keepdims=True)
     wts = np.where(rel < 5 * tau, np.exp(-rel / tau), 0.0)
     return wts / wts.sum(1, keepdims=True)

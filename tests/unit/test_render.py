@@ -543,6 +543,37 @@ def _bent_arm():
     return img, kps
 
 
+def test_a_small_bent_arm_unfolds_whole(measured):
+    """A tall figure's small arm drawn bent (the forearm up to a fist, as anime_green_dress
+    holds hers), unfolded straight out: its mesh is skinned with a fall-off of at most
+    ``ARM_SKIN_TAU`` of its shorter bone, so the forearm keeps its width. With the figure's
+    (4% of its height, here as long as the forearm) the upper arm's map blended into the
+    forearm and pinched it to a bent line (0 px wide three quarters along it)."""
+    img = np.full((640, 240, 3), 255, np.uint8)
+    pts = _figure_points(right_elbow=(90, 125), right_wrist=(88, 155), left_elbow=(150, 128), left_wrist=(168, 110),
+                         right_hip=(108, 190), left_hip=(132, 190), right_knee=(108, 400), left_knee=(132, 400),
+                         right_ankle=(108, 610), left_ankle=(132, 610))
+    kps = _keypoints(pts)
+    cv2.rectangle(img, (96, 85), (144, 200), (60, 130, 60), -1)
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], (90, 90, 90), 16)
+    for a, b, width in (("right_shoulder", "right_elbow", 8), ("right_elbow", "right_wrist", 7),
+                        ("left_shoulder", "left_elbow", 8), ("left_elbow", "left_wrist", 6)):
+        cv2.line(img, pts[a], pts[b], (240, 200, 180), width)
+    cv2.circle(img, pts["left_wrist"], 6, (240, 200, 180), -1)  # the fist
+    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
+    straight = kps.copy()
+    shoulder, elbow, wrist = (kps[J[f"left_{n}"], :2] for n in ("shoulder", "elbow", "wrist"))
+    straight[J["left_elbow"], :2] = shoulder + (np.linalg.norm(elbow - shoulder), 0)
+    straight[J["left_wrist"], :2] = straight[J["left_elbow"], :2] + (np.linalg.norm(wrist - elbow), 0)
+    solid = MeshRenderer(img, kps, size=(320, 640)).render(straight)[..., 3] > 127
+    e, w = straight[J["left_elbow"], :2], straight[J["left_wrist"], :2]
+    y = int(round(e[1]))
+    widths = [int(solid[y - 12:y + 12, int(round(e[0] + q * (w[0] - e[0])))].sum()) for q in (0.25, 0.5, 0.75)]
+    measured(f"a small bent arm unfolded: forearm {widths} px wide at 1/4, 1/2, 3/4 (drawn 6)")
+    assert min(widths) >= 3
+
+
 def test_an_arm_seen_in_pieces_stays_in_the_body():
     """Joints a little off a forearm (here the elbow placed halfway up the upper arm, as the
     pose network put anime_green_dress's) lay the forearm's bone over the background: the band
