@@ -178,11 +178,13 @@ def tear_report(frames, rest: np.ndarray, hole_tolerance: float = 0.005, poses=N
             "notch_share": float(np.mean(notches)), "rest_notch_share": notch_share(rest)}
 
 
-def tear_view(rgba: np.ndarray, pose: np.ndarray | None = None, owners: np.ndarray | None = None) -> np.ndarray:
+def tear_view(rgba: np.ndarray, pose: np.ndarray | None = None, owners: np.ndarray | None = None,
+              slit_share: float = 0.01) -> np.ndarray:
     """The frame over white with what ``tear_report`` looks at coloured: pieces apart from the
-    largest red (specks under ``MIN_PIECE`` too), background the figure encloses magenta, blue
-    where the pose makes it (``pose_made``, given the joints as drawn and the renderer's
-    ``owners``); the holes the picture has at rest are coloured too (the report counts only
+    largest red (specks under ``MIN_PIECE`` too), slits of background the figure encloses (no
+    wider than ``2 * slit_share`` of its height, as ``hole_area`` counts them) magenta, blue
+    where the pose makes them (``pose_made``, given the joints as drawn and the renderer's
+    ``owners``); the slits the picture has at rest are coloured too (the report counts only
     new ones). For contact sheets of a renderer's output (``./kit bench --sheets``)."""
     m = _solid(rgba)
     out = rgba[..., :3].copy()
@@ -193,8 +195,13 @@ def tear_view(rgba: np.ndarray, pose: np.ndarray | None = None, owners: np.ndarr
     _, holes = cv2.connectedComponents(np.pad(1 - m, 1, constant_values=1), connectivity=4)
     outside = holes[0, 0]  # the background around the figure (the padding joins it all)
     holes = holes[1:-1, 1:-1]
-    for i in np.unique(holes[(holes != outside) & (m == 0)]):
+    enclosed = (holes != outside) & (m == 0)
+    ys = np.flatnonzero(m.any(1))
+    inner = cv2.distanceTransform(enclosed.astype(np.uint8), cv2.DIST_L2, 3)
+    for i in np.unique(holes[enclosed]):
         region = holes == i
+        if inner[region].max() > slit_share * (ys[-1] - ys[0] + 1):
+            continue  # an open space (between the legs, inside an arm on the hip), not a slit
         made = pose is not None and pose_made(region, m, pose, owners=owners)
         out[region] = (40, 80, 255) if made else (230, 0, 230)
     return out
