@@ -202,7 +202,7 @@ class MeshRenderer:
         k = self.ref_kps[:, :2].astype(np.float64)
         bones = [float(np.linalg.norm(k[J[f"{side}_{a}"]] - k[J[f"{side}_{b}"]]))
                  for a, b in (("shoulder", "elbow"), ("elbow", "wrist"))]
-        tau = min(SKIN_TAU * self.figure_height, ARM_SKIN_TAU * min(bones))
+        tau = max(1.0, min(SKIN_TAU * self.figure_height, ARM_SKIN_TAU * min(bones)))  # a pixel at least
         return v, t, skin_weights(arm, self.ref_kps, v, self.figure_height, ARM_PARTS[side], tau)
 
     def _arap_layer(self, v: np.ndarray, t: np.ndarray, parts: tuple[str, ...], where: slice):
