@@ -525,22 +525,32 @@ def test_hands_under_the_chin_leave_the_face_to_the_body():
     assert taken.sum() < 0.05 * face.sum(), f"{taken.sum()} of the face's {face.sum()} pixels went with the hands"
 
 
-def _bent_arm():
+def _bent_arm(small: bool = False):
     """A drawing on white: a green dress, the left upper arm hanging down its side and the
-    forearm bent out and up to a fist (as anime_green_dress holds hers). Returns (picture, joints)."""
-    img = np.full((320, 240, 3), 255, np.uint8)
-    pts = _figure_points(right_elbow=(85, 140), right_wrist=(80, 185), left_elbow=(152, 165), left_wrist=(196, 118),
-                         right_hip=(105, 180), left_hip=(135, 180), right_knee=(105, 240), left_knee=(135, 240))
-    kps = _keypoints(pts)
-    cv2.rectangle(img, (95, 85), (145, 190), (60, 130, 60), -1)
+    forearm bent out and up to a fist (as anime_green_dress holds hers); ``small``: a figure
+    twice as tall whose arms are small beside it (the forearm as long as 4% of its height).
+    Returns (picture, joints)."""
+    if small:
+        img = np.full((640, 240, 3), 255, np.uint8)
+        pts = _figure_points(right_elbow=(90, 125), right_wrist=(88, 155), left_elbow=(150, 128),
+                             left_wrist=(168, 110), right_hip=(108, 190), left_hip=(132, 190), right_knee=(108, 400),
+                             left_knee=(132, 400), right_ankle=(108, 610), left_ankle=(132, 610))
+        dress, legs, widths, fist = ((96, 85), (144, 200)), 16, (8, 7, 8, 6), 6
+    else:
+        img = np.full((320, 240, 3), 255, np.uint8)
+        pts = _figure_points(right_elbow=(85, 140), right_wrist=(80, 185), left_elbow=(152, 165),
+                             left_wrist=(196, 118), right_hip=(105, 180), left_hip=(135, 180), right_knee=(105, 240),
+                             left_knee=(135, 240))
+        dress, legs, widths, fist = ((95, 85), (145, 190)), 14, (12, 10, 12, 10), 9
+    cv2.rectangle(img, *dress, (60, 130, 60), -1)
     for a, b in LEGS:
-        cv2.line(img, pts[a], pts[b], (90, 90, 90), 14)
-    for a, b, width in (("right_shoulder", "right_elbow", 12), ("right_elbow", "right_wrist", 10),
-                        ("left_shoulder", "left_elbow", 12), ("left_elbow", "left_wrist", 10)):
+        cv2.line(img, pts[a], pts[b], (90, 90, 90), legs)
+    for (a, b), width in zip((("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+                              ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist")), widths):
         cv2.line(img, pts[a], pts[b], (240, 200, 180), width)
-    cv2.circle(img, pts["left_wrist"], 9, (240, 200, 180), -1)  # the fist
+    cv2.circle(img, pts["left_wrist"], fist, (240, 200, 180), -1)  # the fist
     cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
-    return img, kps
+    return img, _keypoints(pts)
 
 
 def test_a_small_bent_arm_unfolds_whole(measured):
@@ -549,19 +559,7 @@ def test_a_small_bent_arm_unfolds_whole(measured):
     ``ARM_SKIN_TAU`` of its shorter bone, so the forearm keeps its width. With the figure's
     (4% of its height, here as long as the forearm) the upper arm's map blended into the
     forearm and pinched it to a bent line (0 px wide three quarters along it)."""
-    img = np.full((640, 240, 3), 255, np.uint8)
-    pts = _figure_points(right_elbow=(90, 125), right_wrist=(88, 155), left_elbow=(150, 128), left_wrist=(168, 110),
-                         right_hip=(108, 190), left_hip=(132, 190), right_knee=(108, 400), left_knee=(132, 400),
-                         right_ankle=(108, 610), left_ankle=(132, 610))
-    kps = _keypoints(pts)
-    cv2.rectangle(img, (96, 85), (144, 200), (60, 130, 60), -1)
-    for a, b in LEGS:
-        cv2.line(img, pts[a], pts[b], (90, 90, 90), 16)
-    for a, b, width in (("right_shoulder", "right_elbow", 8), ("right_elbow", "right_wrist", 7),
-                        ("left_shoulder", "left_elbow", 8), ("left_elbow", "left_wrist", 6)):
-        cv2.line(img, pts[a], pts[b], (240, 200, 180), width)
-    cv2.circle(img, pts["left_wrist"], 6, (240, 200, 180), -1)  # the fist
-    cv2.circle(img, pts["nose"], 28, (250, 220, 190), -1)
+    img, kps = _bent_arm(small=True)
     straight = kps.copy()
     shoulder, elbow, wrist = (kps[J[f"left_{n}"], :2] for n in ("shoulder", "elbow", "wrist"))
     straight[J["left_elbow"], :2] = shoulder + (np.linalg.norm(elbow - shoulder), 0)
