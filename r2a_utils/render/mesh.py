@@ -106,6 +106,21 @@ def _with_rim(layer: np.ndarray, cut: np.ndarray) -> np.ndarray:
     return layer | ((cv2.dilate(layer.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~cut)
 
 
+def _arm_notes(layers, kps: np.ndarray) -> list[str]:
+    """A note for the run's summary on arms that got no layer of their own though their
+    joints are there: they move with the body's mesh and can pull the body with them."""
+    lost = [side for side in SIDES if not layers.arms[side].any()
+            and np.isfinite(kps[[J[f"{side}_{n}"] for n in ("shoulder", "elbow", "wrist")], :2]).all()]
+    if not lost:
+        return []
+    two = len(lost) > 1
+    its, it, moves = ("their", "them", "they move") if two else ("its", "it", "it moves")
+    return [f"the {' and '.join(lost)} arm{'s' * two} got no layer of {its} own: the picture shows too few of {its} "
+            f"edges where the joints put {it} (or draws the arm grown out of the body), so {moves} with the body's "
+            f"mesh and can pull the body along (a dress raised with the arm); if so, check the elbows and wrists on "
+            f"the rig sheet and fix them in the joints editor"]
+
+
 def _premultiplied(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.dstack([rgb.astype(np.float32) * alpha[..., None], alpha]).astype(np.float32)
 
@@ -146,6 +161,7 @@ class MeshRenderer:
         self.layers = split_layers(rgb, self.mask, kps)
         # the body layer's parts: torso, head, legs, and any arm without a layer of its own
         self._body_parts = BODY_PARTS + sum((ARM_PARTS[s] for s in SIDES if not self.layers.arms[s].any()), ())
+        self.notes = _arm_notes(self.layers, kps)
         arms = self.layers.arms["right"] | self.layers.arms["left"]
         # premultiplied sources: the body layer (with its fills) and the arms
         # (each layer keeps the soft rim of the picture's alpha next to it: edges stay smooth)

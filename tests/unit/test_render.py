@@ -586,7 +586,11 @@ def test_an_arm_seen_in_pieces_stays_in_the_body():
     raised = off.copy()
     raised[J["left_elbow"], :2] = (185, 80)
     raised[J["left_wrist"], :2] = (215, 40)
-    assert pieces(MeshRenderer(img, off).render(raised)) == 1
+    r = MeshRenderer(img, off)
+    assert pieces(r.render(raised)) == 1
+    # the run's summary says so, and where to look (anime_green_dress's arms pull her dress up)
+    assert MeshRenderer(img, kps).notes == [] and "the left arm got no layer" in r.notes[0]
+    assert "joints editor" in r.notes[0]
 
 
 @pytest.mark.parametrize("cls", RENDERERS)
