@@ -114,21 +114,25 @@ def hole_area(rgba: np.ndarray, slit_share: float | None = 0.01, pose: np.ndarra
     (``pose_made``, with the renderer's ``owners`` when given) do not count either.
     """
     m = _solid(rgba)
+    return sum(int(region.sum()) for region in _slits(m, slit_share)
+               if pose is None or not pose_made(region, m, pose, owners=owners))
+
+
+def _slits(m: np.ndarray, slit_share: float | None):
+    """The regions of background the figure ``m`` encloses (masks of its shape), but those
+    wider than ``2 * slit_share`` of its height (all of them with ``None``)."""
     bg = np.pad(1 - m, 1, constant_values=1)
-    n, labels = cv2.connectedComponents(bg, connectivity=4)
-    holes = (labels != labels[0, 0]) & (bg > 0)
-    if (slit_share is None and pose is None) or not holes.any():
-        return int(holes.sum())
+    _, labels = cv2.connectedComponents(bg, connectivity=4)
+    holes = (labels != labels[0, 0]) & (bg > 0)  # the padding joins all the background around the figure
+    if not holes.any():
+        return
     ys = np.flatnonzero(m.any(1))
     limit = np.inf if slit_share is None else slit_share * (ys[-1] - ys[0] + 1)
     inner = cv2.distanceTransform(holes.astype(np.uint8), cv2.DIST_L2, 3)
-    total = 0
     for i in np.unique(labels[holes]):
         region = labels == i
-        if inner[region].max() <= limit and (pose is None or not pose_made(region[1:-1, 1:-1], m, pose,
-                                                                           owners=owners)):
-            total += int(region.sum())
-    return total
+        if inner[region].max() <= limit:
+            yield region[1:-1, 1:-1]
 
 
 def notch_share(rgba: np.ndarray, size_share: float = 0.025) -> float:
@@ -192,16 +196,7 @@ def tear_view(rgba: np.ndarray, pose: np.ndarray | None = None, owners: np.ndarr
     n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
     if n > 2:
         out[(labels > 0) & (labels != 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))] = (230, 30, 30)
-    _, holes = cv2.connectedComponents(np.pad(1 - m, 1, constant_values=1), connectivity=4)
-    outside = holes[0, 0]  # the background around the figure (the padding joins it all)
-    holes = holes[1:-1, 1:-1]
-    enclosed = (holes != outside) & (m == 0)
-    ys = np.flatnonzero(m.any(1))
-    inner = cv2.distanceTransform(enclosed.astype(np.uint8), cv2.DIST_L2, 3)
-    for i in np.unique(holes[enclosed]):
-        region = holes == i
-        if inner[region].max() > slit_share * (ys[-1] - ys[0] + 1):
-            continue  # an open space (between the legs, inside an arm on the hip), not a slit
+    for region in _slits(m, slit_share):  # not an open space (between the legs, inside an arm on the hip)
         made = pose is not None and pose_made(region, m, pose, owners=owners)
         out[region] = (40, 80, 255) if made else (230, 0, 230)
     return out
