@@ -106,11 +106,12 @@ def _with_rim(layer: np.ndarray, cut: np.ndarray) -> np.ndarray:
     return layer | ((cv2.dilate(layer.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & ~cut)
 
 
-def _arm_notes(layers, kps: np.ndarray) -> list[str]:
-    """A note for the run's summary on arms that got no layer of their own though their
-    joints are there: they move with the body's mesh and can pull the body with them."""
-    lost = [side for side in SIDES if not layers.arms[side].any()
-            and np.isfinite(kps[[J[f"{side}_{n}"] for n in ("shoulder", "elbow", "wrist")], :2]).all()]
+def _arm_notes(no_layer: list[str], kps: np.ndarray) -> list[str]:
+    """A note for the run's summary on the arms (sides) ``no_layer`` that got no layer of
+    their own though their joints are there: they move with the body's mesh and can pull the
+    body with them."""
+    lost = [side for side in no_layer
+            if np.isfinite(kps[[J[f"{side}_{n}"] for n in ("shoulder", "elbow", "wrist")], :2]).all()]
     if not lost:
         return []
     two = len(lost) > 1
@@ -160,8 +161,9 @@ class MeshRenderer:
         self.cell = max(3, int(round(self.figure_height / CELLS_PER_HEIGHT)))
         self.layers = split_layers(rgb, self.mask, kps)
         # the body layer's parts: torso, head, legs, and any arm without a layer of its own
-        self._body_parts = BODY_PARTS + sum((ARM_PARTS[s] for s in SIDES if not self.layers.arms[s].any()), ())
-        self.notes = _arm_notes(self.layers, kps)
+        no_layer = [s for s in SIDES if not self.layers.arms[s].any()]
+        self._body_parts = BODY_PARTS + sum((ARM_PARTS[s] for s in no_layer), ())
+        self.notes = _arm_notes(no_layer, kps)
         arms = self.layers.arms["right"] | self.layers.arms["left"]
         # premultiplied sources: the body layer (with its fills) and the arms
         # (each layer keeps the soft rim of the picture's alpha next to it: edges stay smooth)
