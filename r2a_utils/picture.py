@@ -21,6 +21,7 @@ from r2a_utils.errors import InputFileError
 
 MIN_SIDE = 16  # pixels; smaller pictures are refused
 MAX_SIDE = 2048  # longer sides are shrunk to this
+ENLARGED_MOST = 2.0  # drawn more than this many times its size on the video, a picture looks soft: a note says so
 
 
 class CharacterImageError(InputFileError, ValueError):
@@ -63,6 +64,21 @@ def beyond_edge(kps: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     w, h = size
     with np.errstate(invalid="ignore"):
         return np.isfinite(x) & np.isfinite(y) & ~((x >= 0) & (x < w) & (y >= 0) & (y < h))
+
+
+def enlarged_note(kps: np.ndarray, placed: np.ndarray) -> list[str]:
+    """A note for the run when the video draws the picture more than ``ENLARGED_MOST`` times
+    its size: ``kps`` the character's joints in the picture, ``placed`` the same joints on the
+    video's canvas (a scale and a shift of them). Empty when it does not, or cannot be told."""
+    ok = np.isfinite(kps[:, :2]).all(1) & np.isfinite(placed[:, :2]).all(1)
+    spread = float(np.linalg.norm(kps[ok, :2] - kps[ok, :2].mean(0))) if ok.sum() >= 2 else 0.0
+    if spread < 1e-6:
+        return []
+    scale = float(np.linalg.norm(placed[ok, :2] - placed[ok, :2].mean(0))) / spread
+    if scale <= ENLARGED_MOST:
+        return []
+    return [f"the picture is drawn {scale:.1f} times its size to fill the video's height, so it looks soft: "
+            f"a larger picture of the character, or a smaller output height (--height), gives a sharper video"]
 
 
 def over_background(rgba: np.ndarray, background: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:

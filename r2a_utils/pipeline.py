@@ -38,7 +38,7 @@ from r2a_utils.config import ConfigError, StageConfig
 from r2a_utils.errors import Cancelled
 from r2a_utils.files import check_output_folder
 from r2a_utils.metrics import Stopwatch
-from r2a_utils.picture import CharacterImageError, Picture, load_mask, load_picture
+from r2a_utils.picture import CharacterImageError, Picture, enlarged_note, load_mask, load_picture
 from r2a_utils.render.base import RENDERERS, Renderer, make_renderer
 from r2a_utils.skeleton import KeypointError, as_keypoints
 from r2a_utils.video import VideoInfo
@@ -221,8 +221,7 @@ def _bvh_motion(path: Path, cfg: PipelineConfig) -> MotionSource:
 
     m = bvh_to_motion(parse_bvh(path), fps=cfg.fps or None)
     kps = as_keypoints(m.joints[..., :2], str(path))  # seen from the front, confidence 1
-    if cfg.max_frames:
-        kps = kps[:cfg.max_frames]
+    kps = kps[:cfg.max_frames] if cfg.max_frames else kps
     return MotionSource(kps, float(m.fps), path.stem, [])
 
 
@@ -395,6 +394,7 @@ def animate(video: str | os.PathLike, character: str | os.PathLike, out_dir: str
         n = render_and_write(renderer, staged, motion, paths, cfg, composite, progress, report)
     report(1.0, "done")
     notes = motion.notes + notes + list(getattr(renderer, "notes", []))
+    notes += enlarged_note(char.keypoints, staged.character_keypoints)
     return AnimationResult(paths["anime"], paths["composite"] if composite else None, n, float(motion.fps), staged.size,
                            notes, clock.seconds, char.keypoints, targets, paths["gif"] if cfg.gif else None, char.mask)
 

@@ -62,3 +62,36 @@ def test_a_decompression_bomb_is_one_line(tmp_path):
     Image.new("1", (20000, 20000)).save(tmp_path / "bomb.png")
     with pytest.raises(CharacterImageError, match="bomb.png.*too large"):
         load_picture(tmp_path / "bomb.png")
+
+
+def test_a_picture_drawn_many_times_its_size_gets_a_note():
+    from r2a_utils.picture import ENLARGED_MOST, enlarged_note
+
+    kps = np.array([[10.0, 10.0, 1], [20.0, 40.0, 1], [np.nan, np.nan, 0]])
+    shifted = kps.copy()
+    shifted[:, :2] += 100
+    assert enlarged_note(kps, shifted) == [] and enlarged_note(kps[2:], kps[2:]) == []
+    at_most, beyond = kps.copy(), kps.copy()
+    at_most[:, :2] *= ENLARGED_MOST
+    beyond[:, :2] = beyond[:, :2] * 3 + 5
+    assert enlarged_note(kps, at_most) == []
+    assert "drawn 3.0 times its size" in enlarged_note(kps, beyond)[0]
+
+
+def test_a_tiny_picture_animates_with_the_note(tmp_path):
+    from r2a_utils.joints import CharacterJoints, load_joints, save_joints
+    from r2a_utils.pipeline import PipelineConfig, animate
+    from r2a_utils.samples import sample_character, sample_video
+
+    src = sample_character()
+    pic = Image.open(src)
+    small = pic.resize((pic.width // 4, pic.height // 4))
+    small.save(tmp_path / "small.png")
+    joints = load_joints(src.with_suffix(".joints.json"))
+    k = joints.keypoints.copy()
+    k[:, :2] /= 4
+    save_joints(tmp_path / "small.joints.json", CharacterJoints(k, small.size))
+    res = animate(sample_video(num_frames=4), tmp_path / "small.png", tmp_path / "out",
+                  PipelineConfig(height=384, max_frames=4), character_joints_file=tmp_path / "small.joints.json",
+                  progress=False)
+    assert res.frames == 4 and any("times its size" in n for n in res.notes), res.notes
