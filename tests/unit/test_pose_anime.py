@@ -94,6 +94,23 @@ def test_missing_joints_point_to_a_joints_file():
         require_confident_pose(kps, "me.png")
 
 
+def test_a_pose_found_without_a_wrist_is_refused_naming_the_picture(tmp_path, monkeypatch):
+    """Every renderer needs the 13 body joints: a pose the network finds without one is
+    refused when the character is loaded, with the picture's name, not later by the renderer."""
+    from r2a_utils.joints import load_joints
+    from r2a_utils.pipeline import load_character
+    from r2a_utils.samples import sample_character
+    from r2a_utils.skeleton import J
+
+    src = sample_character()
+    kps = load_joints(src.with_suffix(".joints.json")).keypoints.copy()
+    assert load_character(src, src.with_suffix(".joints.json")).keypoints.shape == (18, 3)
+    kps[J["left_wrist"]] = np.nan
+    monkeypatch.setattr(AnimePoseEstimator, "estimate_image", lambda self, image, use_human_model=None: kps.copy())
+    with pytest.raises(CharacterImageError, match=r"sample_character.*missing left_wrist.*joints editor"):
+        load_character(src)
+
+
 needs_weights = pytest.mark.skipif(not WEIGHTS.exists(), reason="shipped anime pose weights not present")
 
 

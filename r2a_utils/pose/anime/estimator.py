@@ -24,7 +24,7 @@ from r2a_utils.config import pick_device
 from r2a_utils.picture import CharacterImageError, Picture, beyond_edge, load_picture
 from r2a_utils.pose.anime.export import load_twin
 from r2a_utils.pose.anime.model import WEIGHTS, AnimeWeightsError, decode_heatmaps, load_weights, normalize_images
-from r2a_utils.skeleton import FLIP_INDEX, J, TORSO_JOINTS, missing_joints
+from r2a_utils.skeleton import BODY_JOINTS, FLIP_INDEX, J, missing_joints
 from r2a_utils.tensors import load_weights_file
 
 
@@ -296,8 +296,10 @@ def plausible_standing_pose(kps: np.ndarray, box: tuple[int, int, int, int]) -> 
 
 
 def require_confident_pose(kps: np.ndarray, path: str | os.PathLike | None = None,
-                           required: Sequence[str] = TORSO_JOINTS) -> np.ndarray:
-    """Raise ``CharacterImageError`` pointing to a joints file when body joints are missing."""
+                           required: Sequence[str] = BODY_JOINTS) -> np.ndarray:
+    """Raise ``CharacterImageError`` pointing to a joints file when body joints are missing:
+    by default any of the 13 every renderer needs (a joints file must have them too), so a
+    pose found without a wrist is refused here, naming the picture, not later by the renderer."""
     missing = missing_joints(kps, required)
     if missing:
         raise CharacterImageError(path, f"no confident pose found (missing {', '.join(missing)}); place the "
