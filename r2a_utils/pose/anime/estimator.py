@@ -6,6 +6,8 @@ test), and mediapipe's human model is asked too. The two answers are merged join
 (``merge_poses``): the human model knows where arms and legs are on drawings with
 near-human proportions, the network knows stylised characters and says so with confident
 heatmaps, and a figure cut at the thighs gets its legs placed beyond the picture's edge.
+Where the two place an arm differently, the picture decides which arm it shows
+(``arms.arms_the_picture_shows``).
 
 Taught in notebooks/02_pose_estimation.ipynb.
 """
@@ -133,8 +135,24 @@ class AnimePoseEstimator:
                                      self.cfg.keep_network_confidence)
                 if merged is not None:
                     self.last_source = "anime network + mediapipe human model"
-                    return merged
+                    return self._arms_shown(pic, merged, named_as(kps, human))
         return kps
+
+    def _arms_shown(self, pic: Picture, merged: np.ndarray, human: np.ndarray) -> np.ndarray:
+        """``merged`` with mediapipe's arm where the picture shows it and not the merged one
+        (``arms.arms_the_picture_shows``; the cut-out is found only when the arms differ)."""
+        from r2a_utils.pose.anime.arms import arms_the_picture_shows, differing_arms
+        from r2a_utils.render.cutout import character_mask
+
+        sides = differing_arms(merged, human)
+        if not sides:
+            return merged
+        mask = character_mask(pic.rgb, pic.alpha, merged)
+        out, taken = arms_the_picture_shows(pic.rgb, mask, merged, human, sides)
+        if taken:
+            self.last_source += f" ({' and '.join(taken)} arm{'s' * (len(taken) > 1)} from the human model, " \
+                                f"where the picture shows {'them' if len(taken) > 1 else 'it'})"
+        return out
 
     def _estimate_in(self, rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
         """The network on ``box`` of the picture, letterboxed to its square input; picture pixels out."""
@@ -204,6 +222,13 @@ def _sides(kps: np.ndarray) -> tuple[float, float]:
             float(np.sign(x[J["left_hip"]] - x[J["right_hip"]])))
 
 
+def named_as(network: np.ndarray, human: np.ndarray) -> np.ndarray:
+    """mediapipe's pose with left and right as the network names them, when both models name
+    the sides of shoulders and hips consistently and disagree (mediapipe mirrors some anime faces)."""
+    (ns, nh), (hs, hh) = _sides(network), _sides(human)
+    return human[list(FLIP_INDEX)] if ns == nh != 0 and hs == hh != 0 and ns != hs else human
+
+
 def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], human_confidence: float = 0.95,
                 keep_network: float = 0.6) -> np.ndarray | None:
     """The anime network's and mediapipe's poses of one picture ``(18, 3)`` merged joint by joint,
@@ -227,9 +252,7 @@ def merge_poses(network: np.ndarray, human: np.ndarray, size: tuple[int, int], h
     y = human[:, 1]
     if not y[J["nose"]] < y[J["neck"]] < (y[J["right_hip"]] + y[J["left_hip"]]) / 2:
         return None
-    (ns, nh), (hs, hh) = _sides(network), _sides(human)
-    if ns == nh != 0 and hs == hh != 0 and ns != hs:
-        human = human[list(FLIP_INDEX)]
+    human = named_as(network, human)
     if _sides(network)[1] * _sides(human)[1] < 0:  # the network's legs named as mediapipe names them
         network = network[list(FLIP_INDEX)]
     out = human.copy()
