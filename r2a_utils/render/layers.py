@@ -17,7 +17,9 @@ whole cut-out would have to stretch the skin between a raised arm and whatever i
    (a navy bodice under a white forearm) goes back to the body, unless it is a prop in the
    hand (``render.props``); the ink (dark lines, and the dark areas the arm keeps, a glove)
    next to the band joins it: the arm keeps its outline. The rim of the body's dark area by
-   the arm, and what of it shows between the fingers, is the body's (``props.dark_body_rim``).
+   the arm, and what of it shows between the fingers, is the body's (``props.dark_body_rim``),
+   and so is what of the body the hand's disc reaches beyond the hand (``body_under_hand``:
+   a dress's hip the hand rests on).
 2. **Shoulders stay joined.** The arm's root (around the shoulder joint, the first share of
    the upper arm) is in both layers. The arm turns about the shoulder joint, so its root
    stays over the shoulder the body keeps: the arm never comes off, and nothing of the body
@@ -182,16 +184,18 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     """The picture's layers: each arm's band, and the body with the covered places filled."""
     arms, roots, hands, chains = {}, {}, {}, {}
     taken = np.zeros_like(mask)
+    ink, wide = ink_areas(rgb, mask)  # dark areas wider than a line (a navy bodice, black tights) are not outlines
     for side in SIDES:
         found = arm_band(rgb, mask, kps, side)
         if found is None:
             arms[side] = roots[side] = hands[side] = np.zeros_like(mask)
             continue
         band, roots[side], hand, chains[side] = found
+        band &= ~body_under_hand(rgb, mask, ink, band, hand, chains[side])  # a dress's hip the hand rests on
+        hand &= band
         arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
         hands[side] = hand & arms[side]
         taken |= arms[side]
-    ink, wide = ink_areas(rgb, mask)  # dark areas wider than a line (a navy bodice, black tights) are not outlines
     lines = ink & ~wide
     k = 2 * line_width(mask.shape) + 1
     given_back = give_back_dark_body(arms, roots, wide, mask, chains, kps)
@@ -287,6 +291,41 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
     figure = int(mask.sum())
     return Layers(kept | covered, body_rgb,
                   {side: on_bones(arms[side] | roots[side], chains.get(side, []), figure) for side in SIDES})
+
+
+def body_under_hand(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, band: np.ndarray, hand: np.ndarray,
+                    chain: list) -> np.ndarray:
+    """The pixels of a ``hand`` (its part of the arm's ``band``) that are the body it lies on:
+    off the ink, nearer (by ``SAME_COLOUR`` at least) the colours of the body just beyond the
+    band there than the arm's own, read along its bones, and joined to that body. The hand's
+    reach is a disc wider than the wrist (an open hand); on a hand resting on a dress's hip it
+    takes a block of the dress, which would fly with the hand."""
+    from scipy.spatial import cKDTree
+
+    from r2a_utils.render.props import SAME_COLOUR
+
+    out = np.zeros_like(hand)
+    k = 2 * line_width(mask.shape) + 1
+    near = cv2.dilate(hand.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    ring = near & mask & ~band & ~ink
+    candidates = hand & ~ink
+    pts = bone_points(chain[:2], mask.shape)
+    if not ring.any() or not candidates.any() or not len(pts):
+        return out
+    h, w = mask.shape
+    own = [rgb[np.clip(pts[:, 1] + dy, 0, h - 1), np.clip(pts[:, 0] + dx, 0, w - 1)]
+           for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    # and the hand's own colour at the wrist (a bare hand out of a sleeve), a line's width around it
+    wrist = np.zeros((h, w), np.uint8)
+    cv2.circle(wrist, tuple(int(round(v)) for v in chain[1][1]), line_width(mask.shape), 1, -1)
+    own = np.concatenate(own + [rgb[(wrist > 0) & band]]).astype(np.float64)
+    colours = rgb[candidates].astype(np.float64)
+    d_own = cKDTree(own).query(colours)[0]
+    d_body = cKDTree(rgb[ring].astype(np.float64)).query(colours)[0]
+    out[candidates] = d_body + SAME_COLOUR < d_own
+    n, labels = cv2.connectedComponents(out.astype(np.uint8), connectivity=8)
+    touching = np.unique(labels[(cv2.dilate(ring.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & out])
+    return np.isin(labels, touching[touching > 0])
 
 
 def on_bones(arm: np.ndarray, chain: list, figure: int) -> np.ndarray:

@@ -421,6 +421,40 @@ def test_a_figure_drawn_smaller_is_not_aliased():
     assert len(r._blurred) <= BLUR_CACHE + 1
 
 
+def _hand_on_dress():
+    """A figure in a green dress on white, outlined in black, its right hand resting on the
+    dress's side at the hip (akimbo). Returns (picture, joints)."""
+    img = np.full((320, 240, 3), 255, np.uint8)
+    pts = _figure_points(right_elbow=(62, 150), right_wrist=(92, 196), left_elbow=(168, 140), left_wrist=(172, 188))
+    black, skin, green = (20, 20, 20), (240, 200, 180), (110, 150, 100)
+    for a, b in LEGS:
+        cv2.line(img, pts[a], pts[b], black, 18)
+        cv2.line(img, pts[a], pts[b], skin, 14)
+    dress = np.array([(100, 85), (140, 85), (165, 260), (75, 260)], np.int32)
+    cv2.fillPoly(img, [dress], black)
+    cv2.fillPoly(img, [dress + [[2, 2], [-2, 2], [-2, -2], [2, -2]]], green)
+    cv2.circle(img, pts["nose"], 28, black, -1)
+    cv2.circle(img, pts["nose"], 26, (250, 220, 190), -1)
+    for side in ("left", "right"):
+        for a, b, width in ((f"{side}_shoulder", f"{side}_elbow", 12), (f"{side}_elbow", f"{side}_wrist", 10)):
+            cv2.line(img, pts[a], pts[b], black, width + 4)
+            cv2.line(img, pts[a], pts[b], skin, width)
+    return img, _keypoints(pts)
+
+
+def test_a_hand_resting_on_a_dress_leaves_the_dress_behind():
+    """The hand's reach is a disc wider than the wrist (an open hand); resting on a dress's
+    hip it took a block of the dress, which flew with the hand (anime_green_dress). The
+    pixels of the hand in the colour of the body beyond it, not the arm's, stay with the body
+    (``layers.body_under_hand``): 391 green pixels by the hand before, none now."""
+    img, kps = _hand_on_dress()
+    layers = split_layers(img, (img < 250).any(-1), kps)
+    by_hand = layers.arms["right"].copy()
+    by_hand[:185] = False
+    assert _near(img[by_hand], (110, 150, 100)).sum() <= 20
+    assert _near(img[by_hand], (240, 200, 180)).sum() >= 50  # the hand itself stays with the arm
+
+
 def _mitt_on_thigh(legging: bool = False):
     """Arms down on white, outlined in black: the right hand wears a brown mitt lying on the
     right thigh (26824, a pitcher's glove on her thighs), its wrist on the mitt's rim;
