@@ -421,6 +421,17 @@ def test_a_figure_drawn_smaller_is_not_aliased():
     assert len(r._blurred) <= BLUR_CACHE + 1
 
 
+def _outlined_head_and_arms(img: np.ndarray, pts: dict) -> None:
+    """Draw a round head and skin-coloured arms outlined in black on ``img`` at the joints ``pts``."""
+    black, skin = (20, 20, 20), (240, 200, 180)
+    cv2.circle(img, pts["nose"], 28, black, -1)
+    cv2.circle(img, pts["nose"], 26, (250, 220, 190), -1)
+    for side in ("left", "right"):
+        for a, b, width in ((f"{side}_shoulder", f"{side}_elbow", 12), (f"{side}_elbow", f"{side}_wrist", 10)):
+            cv2.line(img, pts[a], pts[b], black, width + 4)
+            cv2.line(img, pts[a], pts[b], skin, width)
+
+
 def _hand_on_dress():
     """A figure in a green dress on white, outlined in black, its right hand resting on the
     dress's side at the hip (akimbo). Returns (picture, joints)."""
@@ -433,12 +444,7 @@ def _hand_on_dress():
     dress = np.array([(100, 85), (140, 85), (165, 260), (75, 260)], np.int32)
     cv2.fillPoly(img, [dress], black)
     cv2.fillPoly(img, [dress + [[2, 2], [-2, 2], [-2, -2], [2, -2]]], green)
-    cv2.circle(img, pts["nose"], 28, black, -1)
-    cv2.circle(img, pts["nose"], 26, (250, 220, 190), -1)
-    for side in ("left", "right"):
-        for a, b, width in ((f"{side}_shoulder", f"{side}_elbow", 12), (f"{side}_elbow", f"{side}_wrist", 10)):
-            cv2.line(img, pts[a], pts[b], black, width + 4)
-            cv2.line(img, pts[a], pts[b], skin, width)
+    _outlined_head_and_arms(img, pts)
     return img, _keypoints(pts)
 
 
@@ -469,12 +475,7 @@ def _mitt_on_thigh(legging: bool = False):
         cv2.line(img, pts[a], pts[b], brown if legging else skin, 16)
     cv2.rectangle(img, (95, 85), (145, 195), black, -1)
     cv2.rectangle(img, (97, 87), (143, 193), (230, 230, 235), -1)  # shirt
-    cv2.circle(img, pts["nose"], 28, black, -1)
-    cv2.circle(img, pts["nose"], 26, (250, 220, 190), -1)
-    for side in ("left", "right"):
-        for a, b, width in ((f"{side}_shoulder", f"{side}_elbow", 12), (f"{side}_elbow", f"{side}_wrist", 10)):
-            cv2.line(img, pts[a], pts[b], black, width + 4)
-            cv2.line(img, pts[a], pts[b], skin, width)
+    _outlined_head_and_arms(img, pts)
     mitt = np.zeros(img.shape[:2], np.uint8)
     cv2.ellipse(mitt, (102, 236), (20, 22), 0, 0, 360, 1, -1)
     cv2.ellipse(img, (102, 236), (22, 24), 0, 0, 360, black, -1)
