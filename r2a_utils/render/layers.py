@@ -297,7 +297,8 @@ def body_under_hand(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, band: np
                     chain: list) -> np.ndarray:
     """The pixels of a ``hand`` (its part of the arm's ``band``) that are the body it lies on:
     off the ink, nearer (by ``SAME_COLOUR`` at least) the colours of the body just beyond the
-    band there than the arm's own, read along its bones, and joined to that body. The hand's
+    band there than the arm's own (read along its bones and around the wrist), and joined to
+    that body. The hand's
     reach is a disc wider than the wrist (an open hand); on a hand resting on a dress's hip it
     takes a block of the dress, which would fly with the hand."""
     from scipy.spatial import cKDTree

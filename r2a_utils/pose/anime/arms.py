@@ -36,16 +36,15 @@ def arm_seen(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray, side: str) -> f
     from r2a_utils.render.reach import across_width
 
     s, e, w = (kps[J[f"{side}_{n}"], :2].astype(np.float64) for n in ARM)
-    if not (np.isfinite(s).all() and np.isfinite(e).all() and np.isfinite(w).all()):
-        return 0.0
-    length = float(np.linalg.norm(e - s) + np.linalg.norm(w - e))
-    if length < 4:
+    length = _arm_length(kps, side)
+    if not length >= 4:  # a joint missing (NaN), or too short to walk across
         return 0.0
     reach = WIDTH_SHARE[1] * length
     return float(np.isfinite(np.stack([across_width(rgb, mask, a, b, reach) for a, b in ((s, e), (e, w))])).mean())
 
 
 def _arm_length(kps: np.ndarray, side: str) -> float:
+    """Upper arm plus forearm, in pixels (NaN when a joint is missing)."""
     s, e, w = (kps[J[f"{side}_{n}"], :2].astype(np.float64) for n in ARM)
     return float(np.linalg.norm(e - s) + np.linalg.norm(w - e))
 
@@ -70,8 +69,9 @@ def arms_the_picture_shows(rgb: np.ndarray, mask: np.ndarray, merged: np.ndarray
                            sides: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
     """``merged`` ``(18, 3)`` with each arm (of ``sides``, default both) replaced by ``human``'s
     arm when the picture shows that one more (``arm_seen``: more of the walks across it meet
-    its edges) and it passes the renderer's test (``SEEN_SHARE``); and the sides replaced. ``human`` names left and right as ``merged`` does; ``mask``
-    is the character's cut-out ``(H, W)`` bool."""
+    its edges) and it passes the renderer's test (``SEEN_SHARE``); and the sides replaced.
+    ``human`` names left and right as ``merged`` does; ``mask`` is the character's cut-out
+    ``(H, W)`` bool."""
     from r2a_utils.render.layers import SEEN_SHARE
 
     out, taken = merged.copy(), []
