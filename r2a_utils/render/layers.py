@@ -192,7 +192,6 @@ def split_layers(rgb: np.ndarray, mask: np.ndarray, kps: np.ndarray) -> Layers:
             continue
         band, roots[side], hand, chains[side] = found
         band &= ~body_under_hand(rgb, mask, ink, band, hand, chains[side])  # a dress's hip the hand rests on
-        hand &= band
         arms[side] = band & ~roots[side] & ~taken  # arms crossing in the picture: the first keeps the overlap
         hands[side] = hand & arms[side]
         taken |= arms[side]
@@ -298,9 +297,8 @@ def body_under_hand(rgb: np.ndarray, mask: np.ndarray, ink: np.ndarray, band: np
     """The pixels of a ``hand`` (its part of the arm's ``band``) that are the body it lies on:
     off the ink, nearer (by ``SAME_COLOUR`` at least) the colours of the body just beyond the
     band there than the arm's own (read along its bones and around the wrist), and joined to
-    that body. The hand's
-    reach is a disc wider than the wrist (an open hand); on a hand resting on a dress's hip it
-    takes a block of the dress, which would fly with the hand."""
+    that body. The hand's reach is a disc wider than the wrist (an open hand); on a hand
+    resting on a dress's hip it takes a block of the dress, which would fly with the hand."""
     from scipy.spatial import cKDTree
 
     from r2a_utils.render.props import SAME_COLOUR
